@@ -1,0 +1,138 @@
+// The calls the model knows: every Win32 call of the port pool and every
+// environment control (processes, elevation, dynamic range, reboot).
+//
+// A Call is plain data in host byte order. It is what the trace format
+// prints, what rapidcheck and the fuzzers generate, and what backends run.
+#ifndef PORTPOOL_CALL_H_
+#define PORTPOOL_CALL_H_
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <variant>
+
+#include "portpool/ids.h"
+#include "portpool/port_range.h"
+#include "portpool/protocol.h"
+
+namespace portpool {
+
+namespace call {
+
+// Environment controls.
+struct StartProcess {
+  bool elevated = false;
+  friend bool operator==(const StartProcess&, const StartProcess&) = default;
+};
+struct EndProcess {
+  ProcessId process;
+  friend bool operator==(const EndProcess&, const EndProcess&) = default;
+};
+struct Reboot {
+  friend bool operator==(const Reboot&, const Reboot&) = default;
+};
+// netsh int ipv4 set dynamicport <protocol> start=... num=...
+struct SetDynamicRange {
+  Protocol protocol = Protocol::kTcp;
+  PortRange range;
+  friend bool operator==(const SetDynamicRange&, const SetDynamicRange&) = default;
+};
+
+// {Create,Lookup,Delete}Persistent{Tcp,Udp}PortReservation. `block` is host
+// order: the Win32 surface has already converted StartPort.
+struct CreatePersistent {
+  ProcessId process;
+  Protocol protocol = Protocol::kTcp;
+  PortRange block;
+  bool null_token = false;  // the Token pointer was null
+  friend bool operator==(const CreatePersistent&, const CreatePersistent&) = default;
+};
+struct LookupPersistent {
+  ProcessId process;
+  Protocol protocol = Protocol::kTcp;
+  PortRange block;
+  bool null_token = false;
+  friend bool operator==(const LookupPersistent&, const LookupPersistent&) = default;
+};
+struct DeletePersistent {
+  ProcessId process;
+  Protocol protocol = Protocol::kTcp;
+  PortRange block;
+  friend bool operator==(const DeletePersistent&, const DeletePersistent&) = default;
+};
+
+// socket(), closesocket().
+struct OpenSocket {
+  ProcessId process;
+  Protocol protocol = Protocol::kTcp;
+  Family family = Family::kIpv4;
+  friend bool operator==(const OpenSocket&, const OpenSocket&) = default;
+};
+struct CloseSocket {
+  ProcessId process;
+  SocketId socket;
+  friend bool operator==(const CloseSocket&, const CloseSocket&) = default;
+};
+
+// The input and output buffer sizes as the caller passed them; a null
+// buffer pointer is given as size 0.
+inline constexpr uint32_t kPortRangeSize = 4;      // sizeof(INET_PORT_RANGE)
+inline constexpr uint32_t kTokenSize = 8;          // sizeof(INET_PORT_RESERVATION_TOKEN)
+inline constexpr uint32_t kInstanceSize = 16;      // sizeof(INET_PORT_RESERVATION_INSTANCE)
+
+// WSAIoctl(SIO_ACQUIRE_PORT_RESERVATION). request.start == 0 is a wildcard.
+struct Acquire {
+  ProcessId process;
+  SocketId socket;
+  PortRange request;
+  uint32_t in_size = kPortRangeSize;
+  uint32_t out_size = kInstanceSize;
+  friend bool operator==(const Acquire&, const Acquire&) = default;
+};
+// WSAIoctl(SIO_RELEASE_PORT_RESERVATION).
+struct Release {
+  ProcessId process;
+  SocketId socket;
+  Token token = kInvalidToken;
+  uint32_t in_size = kTokenSize;
+  friend bool operator==(const Release&, const Release&) = default;
+};
+// WSAIoctl(SIO_ASSOCIATE_PORT_RESERVATION).
+struct Associate {
+  ProcessId process;
+  SocketId socket;
+  Token token = kInvalidToken;
+  uint32_t in_size = kTokenSize;
+  friend bool operator==(const Associate&, const Associate&) = default;
+};
+// bind() to the wildcard address and `port` (0: let the system choose).
+struct Bind {
+  ProcessId process;
+  SocketId socket;
+  uint16_t port = 0;
+  friend bool operator==(const Bind&, const Bind&) = default;
+};
+// getsockname().
+struct GetSockName {
+  ProcessId process;
+  SocketId socket;
+  friend bool operator==(const GetSockName&, const GetSockName&) = default;
+};
+
+}  // namespace call
+
+using Call = std::variant<call::StartProcess, call::EndProcess, call::Reboot,
+                          call::SetDynamicRange, call::CreatePersistent, call::LookupPersistent,
+                          call::DeletePersistent, call::OpenSocket, call::CloseSocket,
+                          call::Acquire, call::Release, call::Associate, call::Bind,
+                          call::GetSockName>;
+
+// A one-line, human-readable rendering, e.g.
+// "p1 CreatePersistentTcpPortReservation(5000, 10)". Tokens print in hex.
+std::string DescribeCall(const Call& call);
+
+inline std::ostream& operator<<(std::ostream& os, const Call& c) { return os << DescribeCall(c); }
+
+}  // namespace portpool
+
+#endif  // PORTPOOL_CALL_H_

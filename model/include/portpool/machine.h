@@ -1,0 +1,165 @@
+// The reference model of a Windows machine's port pool, and its simulator.
+//
+// A Machine holds what is known of one machine: the TCP and UDP pools, the
+// processes (elevated or not) and their sockets, the boot count. For every
+// call it states which answers Windows may give (Expect), judges an observed
+// answer against them (Check), and learns from the answer (Observe). As a
+// simulator (Run) it picks one allowed answer, reproducibly from its seed.
+//
+//   portpool::Machine machine(42);
+//   auto expectation = machine.Expect(call);       // which answers are allowed
+//   auto verdict = machine.Check(*expectation, outcome);
+//   if (verdict.conforms) machine.Observe(call, outcome);
+//
+// Pure and deterministic: no I/O, no globals, no clocks.
+#ifndef PORTPOOL_MACHINE_H_
+#define PORTPOOL_MACHINE_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "portpool/call.h"
+#include "portpool/expectation.h"
+#include "portpool/ids.h"
+#include "portpool/outcome.h"
+#include "portpool/port_pool.h"
+#include "portpool/random.h"
+#include "portpool/rules.h"
+
+namespace portpool {
+
+// The judgement of one observed outcome.
+struct Verdict {
+  bool conforms = false;
+  // The rule of the answer that matched (when it conforms).
+  RuleId rule;
+  // Every rule the expectation drew on, for coverage and for divergences.
+  std::vector<RuleId> rules;
+  // Empty when it conforms; else what was recorded and what is allowed.
+  std::string explanation;
+};
+
+// Where a socket's SIO_ASSOCIATE_PORT_RESERVATION points.
+struct Association {
+  Token token = kInvalidToken;
+  // The block the token named when associated (kept after the block goes).
+  PortRange block;
+  // After a reboot the model may not know which persistent block an
+  // unlearned token names; then these are the blocks it may name.
+  std::vector<PortRange> candidates;
+};
+
+struct ProcessState {
+  bool elevated = false;
+  std::vector<SocketId> sockets;  // open sockets, in opening order
+};
+
+struct SocketState {
+  ProcessId owner;
+  Protocol protocol = Protocol::kTcp;
+  Family family = Family::kIpv4;
+  std::optional<uint16_t> bound_port;
+  std::optional<Association> association;
+  std::vector<uint16_t> acquired;  // starts of runtime blocks acquired here
+};
+
+class Machine {
+ public:
+  // `seed` decides every choice the simulator makes: the same seed and the
+  // same calls give the same answers.
+  explicit Machine(uint64_t seed);
+
+  // --- The loose specification -------------------------------------------
+  // The answers Windows may give to `call` in the current state. An error
+  // status (not an Expectation) means the call itself is malformed for this
+  // machine, e.g. it names a process that has ended.
+  absl::StatusOr<Expectation> Expect(const Call& call) const;
+  // Whether `outcome` is one of `expectation`'s answers. `expectation` must
+  // come from Expect on the current state.
+  Verdict Check(const Expectation& expectation, const Outcome& outcome) const;
+  // Learns from an outcome that Check accepted: applies its effect.
+  absl::Status Observe(const Call& call, const Outcome& outcome);
+
+  // --- The simulator ------------------------------------------------------
+  // Expect, then pick one allowed answer from the seed, then Observe it.
+  // Unknowns the answer leaves open (a token after a reboot) are settled at
+  // once from the seed, so the simulator always knows every token.
+  absl::StatusOr<Outcome> Run(const Call& call);
+  // Conveniences over Run for the environment controls.
+  ProcessId StartProcess(bool elevated);
+  void EndProcess(ProcessId process);
+  void Reboot();
+  absl::Status SetDynamicRange(Protocol protocol, PortRange range);
+
+  // --- Inspection -----------------------------------------------------------
+  const PortPool& pool(Protocol p) const { return pools_[static_cast<int>(p)]; }
+  bool IsLive(ProcessId p) const { return processes_.contains(p); }
+  const ProcessState* process(ProcessId p) const;
+  const SocketState* socket(SocketId s) const;
+  const absl::flat_hash_map<ProcessId, ProcessState>& processes() const { return processes_; }
+  const absl::flat_hash_map<SocketId, SocketState>& sockets() const { return sockets_; }
+  // How many reboots have happened.
+  uint32_t boot() const { return boot_; }
+  // Where a live token points, if the model knows it.
+  struct TokenOwner {
+    Protocol protocol;
+    uint16_t start;
+  };
+  std::optional<TokenOwner> FindToken(Token token) const;
+  // Persistent blocks whose token is not known (only after a reboot, and
+  // only in a Machine used as an observer).
+  int unknown_tokens() const { return unknown_tokens_; }
+
+ private:
+  PortPool& mutable_pool(Protocol p) { return pools_[static_cast<int>(p)]; }
+  absl::StatusOr<const ProcessState*> LiveProcess(ProcessId p) const;
+  // The socket if it is open and belongs to `process`.
+  const SocketState* OwnedSocket(ProcessId process, SocketId socket) const;
+
+  Expectation ExpectCreate(const call::CreatePersistent& c, const ProcessState& p) const;
+  Expectation ExpectLookup(const call::LookupPersistent& c, const ProcessState& p) const;
+  Expectation ExpectDelete(const call::DeletePersistent& c, const ProcessState& p) const;
+  Expectation ExpectAcquire(const call::Acquire& c, const SocketState& s) const;
+  Expectation ExpectRelease(const call::Release& c, SocketId id, const SocketState& s) const;
+  Expectation ExpectAssociate(const call::Associate& c, const ProcessState& p,
+                              const SocketState& s) const;
+  Expectation ExpectBind(const call::Bind& c, const SocketState& s) const;
+  // The answers of a specific-port bind without a usable association.
+  void ExpectPlainBind(uint16_t port, const SocketState& s, Expectation& e) const;
+  // The ranges an association currently reaches (empty if its block is gone).
+  std::vector<PortRange> LiveAssociationRanges(const SocketState& s) const;
+
+  void Apply(const Call& call, const Outcome& outcome);
+  void CloseSocketState(SocketId id);
+  void EndProcessState(ProcessId id);
+  void RegisterToken(Token token, Protocol protocol, uint16_t start);
+  void ForgetToken(Token token);
+  void ResolveUnknownTokens();
+  Outcome Choose(const Expectation& e, Protocol protocol);
+  Protocol ProtocolOf(const Call& call) const;
+  bool PayloadMatches(const Answer& answer, const Expectation& e, const Outcome& o) const;
+  bool TokenIsFresh(const std::optional<Token>& token) const;
+
+  std::array<PortPool, 2> pools_;
+  absl::flat_hash_map<ProcessId, ProcessState> processes_;
+  absl::flat_hash_map<SocketId, SocketState> sockets_;
+  absl::flat_hash_map<Token, TokenOwner> tokens_;
+  // Ids ever handed out: a new process or socket must not reuse one.
+  uint32_t last_process_ = 0;
+  uint32_t last_socket_ = 0;
+  uint32_t boot_ = 0;
+  int unknown_tokens_ = 0;
+  SplitMix64 rng_;
+  TokenSource token_source_;
+};
+
+}  // namespace portpool
+
+#endif  // PORTPOOL_MACHINE_H_

@@ -1,0 +1,813 @@
+#include "portpool/machine.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace portpool {
+namespace {
+
+namespace r = rules;
+using E = Error;
+
+// Error sets for the places where Windows' code is not known.
+constexpr std::initializer_list<Error> kUnknownIoctlErrors = {E::kWsaEinval, E::kWsaEacces,
+                                                              E::kWsaEfault};
+constexpr std::initializer_list<Error> kNoBlockErrors = {E::kWsaEnobufs, E::kWsaEaddrinuse,
+                                                         E::kWsaEinval};
+constexpr std::initializer_list<Error> kNoPortErrors = {E::kWsaEnobufs, E::kWsaEaddrinuse};
+constexpr std::initializer_list<Error> kBufferErrors = {E::kWsaEinval, E::kWsaEfault};
+
+bool IsValidDynamicRange(PortRange range) {
+  return range.start >= 1025 && range.count >= 255 && range.fits();
+}
+
+// Collects answers for one call: error answers as rules fire, and at the end
+// the success answer if no rule forbade success.
+class AnswerBuilder {
+ public:
+  explicit AnswerBuilder(Expectation& e) : e_(e) {}
+  // A rule that forbids success.
+  void Fail(Error error, RuleId rule) {
+    e_.Allow(error, Payload::kNothing, rule);
+    success_ = false;
+    ++failing_rules_;
+  }
+  void Fail(std::initializer_list<Error> errors, RuleId rule) {
+    e_.AllowErrors(errors, rule);
+    success_ = false;
+    ++failing_rules_;
+  }
+  // A rule under which Windows may fail or succeed: success stays possible.
+  void MayFail(std::initializer_list<Error> errors, RuleId rule) { e_.AllowErrors(errors, rule); }
+  bool success_possible() const { return success_; }
+  // Adds the success answer if no rule forbade it. When several rules
+  // forbade it, their order is unknown and every code stays allowed.
+  void Succeed(Payload payload, RuleId rule) {
+    if (success_) e_.Allow(E::kNoError, payload, rule);
+  }
+  void Finish() {
+    if (failing_rules_ > 1) e_.also.push_back(r::kErrorOrder);
+  }
+
+ private:
+  Expectation& e_;
+  bool success_ = true;
+  int failing_rules_ = 0;
+};
+
+}  // namespace
+
+Machine::Machine(uint64_t seed) : rng_(seed), token_source_(seed) {}
+
+const ProcessState* Machine::process(ProcessId p) const {
+  auto it = processes_.find(p);
+  return it == processes_.end() ? nullptr : &it->second;
+}
+
+const SocketState* Machine::socket(SocketId s) const {
+  auto it = sockets_.find(s);
+  return it == sockets_.end() ? nullptr : &it->second;
+}
+
+std::optional<Machine::TokenOwner> Machine::FindToken(Token token) const {
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::StatusOr<const ProcessState*> Machine::LiveProcess(ProcessId p) const {
+  if (const ProcessState* state = process(p)) return state;
+  if (p.value == 0 || p.value > last_process_) {
+    return absl::NotFoundError(absl::StrCat("process p", p.value, " was never started"));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("process p", p.value, " has ended (", boot_ > 0 ? "a reboot or " : "",
+                   "EndProcess); start a new process"));
+}
+
+const SocketState* Machine::OwnedSocket(ProcessId process, SocketId socket) const {
+  const SocketState* s = this->socket(socket);
+  return s != nullptr && s->owner == process ? s : nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Expect
+
+absl::StatusOr<Expectation> Machine::Expect(const Call& call) const {
+  Expectation e;
+  // Socket calls share their first checks: live caller, then an open socket
+  // of the caller (else WSAENOTSOCK).
+  auto socket_of = [&](ProcessId p, SocketId s) -> absl::StatusOr<const SocketState*> {
+    auto process = LiveProcess(p);
+    if (!process.ok()) return process.status();
+    return OwnedSocket(p, s);
+  };
+  auto not_socket = [&] {
+    e.Allow(E::kWsaEnotsock, Payload::kNothing, r::kSocketNotSocket);
+    return e;
+  };
+
+  return std::visit(
+      [&](const auto& c) -> absl::StatusOr<Expectation> {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, call::StartProcess>) {
+          e.Allow(E::kNoError, Payload::kNewProcess, r::kProcessStart);
+          return e;
+        } else if constexpr (std::is_same_v<T, call::EndProcess>) {
+          auto process = LiveProcess(c.process);
+          if (!process.ok()) return process.status();
+          e.Allow(E::kNoError, Payload::kNothing, r::kProcessEnd);
+          if (!(*process)->sockets.empty()) e.also.push_back(r::kSocketClose);
+          return e;
+        } else if constexpr (std::is_same_v<T, call::Reboot>) {
+          e.Allow(E::kNoError, Payload::kNothing, r::kRebootKeepsPersistent);
+          e.also.push_back(r::kRebootEndsProcesses);
+          e.also.push_back(r::kTokenReboot);
+          return e;
+        } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
+          if (IsValidDynamicRange(c.range)) {
+            e.Allow(E::kNoError, Payload::kNothing, r::kDynamicRangeSet);
+          } else {
+            e.Allow(E::kInvalidParameter, Payload::kNothing, r::kDynamicRangeInvalid);
+          }
+          return e;
+        } else if constexpr (std::is_same_v<T, call::CreatePersistent>) {
+          auto process = LiveProcess(c.process);
+          if (!process.ok()) return process.status();
+          return ExpectCreate(c, **process);
+        } else if constexpr (std::is_same_v<T, call::LookupPersistent>) {
+          auto process = LiveProcess(c.process);
+          if (!process.ok()) return process.status();
+          return ExpectLookup(c, **process);
+        } else if constexpr (std::is_same_v<T, call::DeletePersistent>) {
+          auto process = LiveProcess(c.process);
+          if (!process.ok()) return process.status();
+          return ExpectDelete(c, **process);
+        } else if constexpr (std::is_same_v<T, call::OpenSocket>) {
+          auto process = LiveProcess(c.process);
+          if (!process.ok()) return process.status();
+          e.Allow(E::kNoError, Payload::kNewSocket, r::kSocketOpen);
+          return e;
+        } else if constexpr (std::is_same_v<T, call::CloseSocket>) {
+          auto s = socket_of(c.process, c.socket);
+          if (!s.ok()) return s.status();
+          if (*s == nullptr) return not_socket();
+          e.Allow(E::kNoError, Payload::kNothing, r::kSocketClose);
+          return e;
+        } else if constexpr (std::is_same_v<T, call::Acquire>) {
+          auto s = socket_of(c.process, c.socket);
+          if (!s.ok()) return s.status();
+          if (*s == nullptr) return not_socket();
+          return ExpectAcquire(c, **s);
+        } else if constexpr (std::is_same_v<T, call::Release>) {
+          auto s = socket_of(c.process, c.socket);
+          if (!s.ok()) return s.status();
+          if (*s == nullptr) return not_socket();
+          return ExpectRelease(c, c.socket, **s);
+        } else if constexpr (std::is_same_v<T, call::Associate>) {
+          auto s = socket_of(c.process, c.socket);
+          if (!s.ok()) return s.status();
+          if (*s == nullptr) return not_socket();
+          return ExpectAssociate(c, *process(c.process), **s);
+        } else if constexpr (std::is_same_v<T, call::Bind>) {
+          auto s = socket_of(c.process, c.socket);
+          if (!s.ok()) return s.status();
+          if (*s == nullptr) return not_socket();
+          return ExpectBind(c, **s);
+        } else if constexpr (std::is_same_v<T, call::GetSockName>) {
+          auto s = socket_of(c.process, c.socket);
+          if (!s.ok()) return s.status();
+          if (*s == nullptr) return not_socket();
+          if ((*s)->bound_port) {
+            e.port = *(*s)->bound_port;
+            e.Allow(E::kNoError, Payload::kExactPort, r::kGetSockName);
+          } else {
+            e.Allow(E::kWsaEinval, Payload::kNothing, r::kGetSockName);
+          }
+          return e;
+        }
+      },
+      call);
+}
+
+Expectation Machine::ExpectCreate(const call::CreatePersistent& c, const ProcessState& p) const {
+  Expectation e;
+  e.protocol = c.protocol;
+  AnswerBuilder answers(e);
+  const PortPool& pool = this->pool(c.protocol);
+  const bool zero = c.block.start == 0 || c.block.count == 0;
+  if (!p.elevated) answers.Fail(E::kAccessDenied, r::kCreateElevation);
+  if (zero) answers.Fail(E::kInvalidParameter, r::kCreateZero);
+  if (!zero && !c.block.fits()) answers.Fail(E::kInvalidParameter, r::kCreatePastMax);
+  if (!zero && c.block.fits()) {
+    bool persistent = false, runtime = false;
+    for (const auto& [range, block] : pool.Overlapping(c.block)) {
+      (block->kind == BlockKind::kPersistent ? persistent : runtime) = true;
+    }
+    if (persistent) answers.Fail(E::kSharingViolation, r::kCreateOverlap);
+    if (runtime) answers.Fail(E::kSharingViolation, r::kCreateRuntime);
+    if (pool.AnyBindingIn(c.block)) answers.Fail(E::kSharingViolation, r::kCreateInUse);
+  }
+  if (c.null_token) {
+    answers.MayFail({E::kInvalidParameter, E::kNoAccess}, r::kCreateNullToken);
+    answers.Succeed(Payload::kNothing, r::kCreateNullToken);
+  } else {
+    answers.Succeed(Payload::kFreshToken, r::kCreateOk);
+  }
+  answers.Finish();
+  e.also.push_back(r::kPoolPerProtocol);
+  return e;
+}
+
+Expectation Machine::ExpectLookup(const call::LookupPersistent& c, const ProcessState& p) const {
+  Expectation e;
+  e.protocol = c.protocol;
+  AnswerBuilder answers(e);
+  const bool zero = c.block.start == 0 || c.block.count == 0;
+  // Lookup's page lists no access error: a non-elevated caller may get one,
+  // or the same answer as an elevated caller.
+  if (!p.elevated) answers.MayFail({E::kAccessDenied}, r::kLookupElevation);
+  if (zero) answers.Fail(E::kInvalidParameter, r::kLookupZero);
+  if (!zero && !c.block.fits()) {
+    answers.Fail({E::kInvalidParameter, E::kNotFound}, r::kLookupPastMax);
+  }
+  if (c.null_token) answers.MayFail({E::kInvalidParameter, E::kNoAccess}, r::kLookupNullToken);
+  if (answers.success_possible()) {
+    const Block* block = pool(c.protocol).FindExact(c.block);
+    if (block == nullptr || block->kind != BlockKind::kPersistent) {
+      answers.Fail(E::kNotFound, r::kLookupExact);
+    } else if (c.null_token) {
+      answers.Succeed(Payload::kNothing, r::kLookupNullToken);
+    } else if (block->token_known) {
+      e.token = block->token;
+      answers.Succeed(Payload::kExactToken, r::kLookupToken);
+    } else {
+      answers.Succeed(Payload::kFreshToken, r::kTokenReboot);
+    }
+  }
+  answers.Finish();
+  e.also.push_back(r::kPoolPerProtocol);
+  return e;
+}
+
+Expectation Machine::ExpectDelete(const call::DeletePersistent& c, const ProcessState& p) const {
+  Expectation e;
+  e.protocol = c.protocol;
+  AnswerBuilder answers(e);
+  const PortPool& pool = this->pool(c.protocol);
+  const bool zero = c.block.start == 0 || c.block.count == 0;
+  if (!p.elevated) answers.Fail(E::kAccessDenied, r::kDeleteElevation);
+  if (zero) answers.Fail(E::kInvalidParameter, r::kDeleteZero);
+  if (!zero && !c.block.fits()) {
+    answers.Fail({E::kInvalidParameter, E::kNotFound}, r::kDeletePastMax);
+  }
+  if (!zero && c.block.fits()) {
+    const Block* block = pool.FindExact(c.block);
+    if (block == nullptr) {
+      answers.Fail(E::kNotFound, r::kDeleteExact);
+    } else if (block->kind == BlockKind::kRuntime) {
+      answers.Fail({E::kNotFound, E::kAccessDenied}, r::kDeleteRuntime);
+    } else if (pool.AnyBindingIn(c.block)) {
+      answers.MayFail({E::kSharingViolation}, r::kDeleteInUse);
+      answers.Succeed(Payload::kNothing, r::kDeleteInUse);
+    }
+  }
+  answers.Succeed(Payload::kNothing, r::kDeleteOk);
+  answers.Finish();
+  e.also.push_back(r::kPoolPerProtocol);
+  return e;
+}
+
+Expectation Machine::ExpectAcquire(const call::Acquire& c, const SocketState& s) const {
+  Expectation e;
+  e.protocol = s.protocol;
+  AnswerBuilder answers(e);
+  const PortPool& pool = this->pool(s.protocol);
+  if (c.in_size < call::kPortRangeSize) answers.Fail(kBufferErrors, r::kIoctlInputBuffer);
+  if (c.out_size < call::kInstanceSize) answers.Fail(E::kWsaEinval, r::kAcquireOutputBuffer);
+  if (c.in_size >= call::kPortRangeSize) {
+    if (c.request.count == 0) {
+      answers.Fail(kNoBlockErrors, r::kAcquireZeroCount);
+    } else if (c.request.start == 0) {
+      e.block = PortRange{0, c.request.count};
+      e.window = pool.dynamic_range();
+      if (pool.HasClearRun(e.window, c.request.count)) {
+        answers.Succeed(Payload::kWildcardBlock, r::kAcquireWildcard);
+      } else {
+        answers.Fail(kNoBlockErrors, r::kAcquireExhausted);
+      }
+    } else if (!c.request.fits()) {
+      answers.Fail(kNoBlockErrors, r::kAcquirePastMax);
+    } else {
+      if (pool.OverlapsAnyBlock(c.request)) answers.Fail(E::kWsaEaddrinuse, r::kAcquireOverlap);
+      if (pool.AnyBindingIn(c.request)) answers.Fail(E::kWsaEaddrinuse, r::kAcquireInUse);
+      e.block = c.request;
+      answers.Succeed(Payload::kSpecificBlock, r::kAcquireSpecific);
+    }
+  }
+  answers.Finish();
+  return e;
+}
+
+Expectation Machine::ExpectRelease(const call::Release& c, SocketId id,
+                                   const SocketState& s) const {
+  Expectation e;
+  e.protocol = s.protocol;
+  AnswerBuilder answers(e);
+  if (c.in_size < call::kTokenSize) {
+    answers.Fail(kBufferErrors, r::kIoctlInputBuffer);
+    answers.Finish();
+    return e;
+  }
+  const Block* block = nullptr;
+  if (auto owner = FindToken(c.token); owner && owner->protocol == s.protocol) {
+    auto it = pool(owner->protocol).blocks().find(owner->start);
+    if (it != pool(owner->protocol).blocks().end()) block = &it->second;
+  }
+  if (block == nullptr || block->kind != BlockKind::kRuntime || block->owner != s.owner) {
+    answers.Fail(kUnknownIoctlErrors, r::kReleaseInvalid);
+  } else if (block->socket != id) {
+    answers.MayFail(kUnknownIoctlErrors, r::kReleaseOtherSocket);
+    answers.Succeed(Payload::kNothing, r::kReleaseOtherSocket);
+  }
+  answers.Succeed(Payload::kNothing, r::kReleaseOk);
+  answers.Finish();
+  return e;
+}
+
+Expectation Machine::ExpectAssociate(const call::Associate& c, const ProcessState& p,
+                                     const SocketState& s) const {
+  Expectation e;
+  e.protocol = s.protocol;
+  AnswerBuilder answers(e);
+  if (c.in_size < call::kTokenSize) {
+    answers.Fail(kBufferErrors, r::kIoctlInputBuffer);
+    answers.Finish();
+    return e;
+  }
+  if (s.bound_port) {
+    // Association must precede bind; what Windows does after is unknown.
+    answers.MayFail(kUnknownIoctlErrors, r::kAssociateAfterBind);
+    answers.Succeed(Payload::kNothing, r::kAssociateAfterBind);
+    answers.Finish();
+    return e;
+  }
+  const Block* block = nullptr;
+  if (auto owner = FindToken(c.token); owner && owner->protocol == s.protocol) {
+    auto it = pool(owner->protocol).blocks().find(owner->start);
+    if (it != pool(owner->protocol).blocks().end()) block = &it->second;
+  }
+  if (block != nullptr && block->kind == BlockKind::kPersistent) {
+    if (!p.elevated) answers.Fail(E::kWsaEacces, r::kAssociateElevation);
+    answers.Succeed(Payload::kNothing, r::kAssociatePersistent);
+  } else if (block != nullptr && block->owner == s.owner) {
+    answers.Succeed(Payload::kNothing, r::kAssociateRuntime);
+  } else {
+    // A token the model does not know may still be the new token of a
+    // persistent block after a reboot, if some such token is not learned.
+    bool unlearned = false;
+    if (block == nullptr && c.token != kInvalidToken && !FindToken(c.token)) {
+      for (const auto& [start, b] : pool(s.protocol).blocks()) {
+        if (b.kind == BlockKind::kPersistent && !b.token_known) unlearned = true;
+      }
+    }
+    answers.MayFail(kUnknownIoctlErrors, r::kAssociateInvalid);
+    if (unlearned) {
+      if (!p.elevated) answers.Fail(E::kWsaEacces, r::kAssociateElevation);
+      answers.Succeed(Payload::kNothing, r::kAssociateUnlearned);
+    } else {
+      answers.Fail(kUnknownIoctlErrors, r::kAssociateInvalid);
+    }
+  }
+  answers.Finish();
+  return e;
+}
+
+std::vector<PortRange> Machine::LiveAssociationRanges(const SocketState& s) const {
+  std::vector<PortRange> ranges;
+  const Association& a = *s.association;
+  const PortPool& pool = this->pool(s.protocol);
+  if (!a.candidates.empty()) {
+    for (const PortRange& candidate : a.candidates) {
+      const Block* block = pool.FindExact(candidate);
+      if (block == nullptr || block->kind != BlockKind::kPersistent) continue;
+      // Once the block's token is learned, it is a candidate only if the
+      // learned token is the associated one.
+      if (block->token_known && block->token != a.token) continue;
+      ranges.push_back(candidate);
+    }
+    return ranges;
+  }
+  if (auto owner = FindToken(a.token); owner && owner->protocol == s.protocol &&
+                                       owner->start == a.block.start) {
+    if (pool.FindExact(a.block) != nullptr) ranges.push_back(a.block);
+  }
+  return ranges;
+}
+
+void Machine::ExpectPlainBind(uint16_t port, const SocketState& s, Expectation& e) const {
+  AnswerBuilder answers(e);
+  const PortPool& pool = this->pool(s.protocol);
+  if (const Binding* binding = pool.BindingAt(port)) {
+    const Family other = s.family == Family::kIpv4 ? Family::kIpv6 : Family::kIpv4;
+    if (binding->of(s.family)) {
+      answers.Fail(E::kWsaEaddrinuse, r::kBindInUse);
+    } else if (binding->of(other)) {
+      answers.MayFail({E::kWsaEaddrinuse}, r::kBindOtherFamily);
+    }
+  }
+  RuleId success_rule = r::kBindSpecific;
+  if (auto held = pool.BlockAt(port)) {
+    const Block& block = *held->second;
+    if (block.kind == BlockKind::kPersistent) {
+      answers.MayFail({E::kWsaEacces}, r::kBindPersistent);
+      success_rule = r::kBindPersistent;
+    } else if (block.owner == s.owner) {
+      answers.MayFail({E::kWsaEacces}, r::kBindRuntimeOwn);
+      success_rule = r::kBindRuntimeOwn;
+    } else if (block.family == s.family) {
+      answers.Fail(E::kWsaEacces, r::kBindRuntimeOther);
+    } else {
+      answers.MayFail({E::kWsaEacces}, r::kBindRuntimeOtherFamily);
+      success_rule = r::kBindRuntimeOtherFamily;
+    }
+  }
+  e.port = port;
+  answers.Succeed(Payload::kExactPort, success_rule);
+  answers.Finish();
+}
+
+Expectation Machine::ExpectBind(const call::Bind& c, const SocketState& s) const {
+  Expectation e;
+  e.protocol = s.protocol;
+  if (s.bound_port) {
+    e.Allow(E::kWsaEinval, Payload::kNothing, r::kBindTwice);
+    return e;
+  }
+  const PortPool& pool = this->pool(s.protocol);
+  if (!s.association) {
+    if (c.port != 0) {
+      ExpectPlainBind(c.port, s, e);
+    } else if (pool.HasFreePort(pool.dynamic_range())) {
+      e.window = pool.dynamic_range();
+      e.Allow(E::kNoError, Payload::kEphemeralPort, r::kBindEphemeral);
+    } else {
+      e.AllowErrors(kNoPortErrors, r::kBindEphemeralExhausted);
+    }
+    return e;
+  }
+  const std::vector<PortRange> ranges = LiveAssociationRanges(s);
+  if (ranges.empty()) {
+    // The associated block was deleted or released after association.
+    e.AllowErrors(kNoBlockErrors, r::kBindAssociatedGone);
+    const std::vector<PortRange> old = {s.association->block};
+    if (c.port == 0 && s.association->candidates.empty() && pool.HasUnboundPort(old)) {
+      e.candidates = old;
+      e.Allow(E::kNoError, Payload::kPortFromBlocks, r::kBindAssociatedGone);
+    } else if (c.port != 0 && s.association->block.contains(c.port) && !pool.BindingAt(c.port)) {
+      e.port = c.port;
+      e.Allow(E::kNoError, Payload::kExactPort, r::kBindAssociatedGone);
+    }
+    return e;
+  }
+  if (c.port == 0) {
+    if (pool.HasUnboundPort(ranges)) {
+      e.candidates = ranges;
+      e.Allow(E::kNoError, Payload::kPortFromBlocks, r::kBindAssociatedAny);
+    } else {
+      e.AllowErrors(kNoPortErrors, r::kBindAssociatedFull);
+    }
+    return e;
+  }
+  const bool inside = std::any_of(ranges.begin(), ranges.end(),
+                                  [&](const PortRange& range) { return range.contains(c.port); });
+  if (!inside) {
+    e.AllowErrors({E::kWsaEinval, E::kWsaEaddrnotavail}, r::kBindAssociatedOutside);
+    ExpectPlainBind(c.port, s, e);
+    return e;
+  }
+  if (const Binding* binding = pool.BindingAt(c.port)) {
+    if (binding->of(s.family)) {
+      e.Allow(E::kWsaEaddrinuse, Payload::kNothing, r::kBindInUse);
+      return e;
+    }
+    e.Allow(E::kWsaEaddrinuse, Payload::kNothing, r::kBindOtherFamily);
+  }
+  e.port = c.port;
+  e.Allow(E::kNoError, Payload::kExactPort, r::kBindAssociatedSpecific);
+  return e;
+}
+
+// ---------------------------------------------------------------------------
+// Check
+
+bool Machine::TokenIsFresh(const std::optional<Token>& token) const {
+  return token && *token != kInvalidToken && !tokens_.contains(*token);
+}
+
+bool Machine::PayloadMatches(const Answer& answer, const Expectation& e, const Outcome& o) const {
+  const PortPool& pool = this->pool(e.protocol);
+  // Each payload names the fields it carries; every other field must be empty.
+  const bool only_token = !o.block && !o.port && !o.process && !o.socket;
+  const bool only_port = !o.token && !o.block && !o.process && !o.socket;
+  const bool only_block = !o.port && !o.process && !o.socket;
+  switch (answer.payload) {
+    case Payload::kNothing:
+      return only_token && !o.token;
+    case Payload::kNewProcess:
+      return o.process && o.process->value > last_process_ && !o.token && !o.block && !o.port &&
+             !o.socket;
+    case Payload::kNewSocket:
+      return o.socket && o.socket->value > last_socket_ && !o.token && !o.block && !o.port &&
+             !o.process;
+    case Payload::kFreshToken:
+      return only_token && TokenIsFresh(o.token);
+    case Payload::kExactToken:
+      return only_token && o.token == e.token;
+    case Payload::kSpecificBlock:
+      return only_block && TokenIsFresh(o.token) && o.block == e.block;
+    case Payload::kWildcardBlock:
+      return only_block && TokenIsFresh(o.token) && o.block && o.block->count == e.block.count &&
+             e.window.contains(*o.block) && pool.IsClear(*o.block);
+    case Payload::kEphemeralPort:
+      return only_port && o.port && e.window.contains(*o.port) && !pool.BlockAt(*o.port) &&
+             !pool.BindingAt(*o.port);
+    case Payload::kPortFromBlocks:
+      return only_port && o.port &&
+             std::any_of(e.candidates.begin(), e.candidates.end(),
+                         [&](const PortRange& r) { return r.contains(*o.port); }) &&
+             !pool.BindingAt(*o.port);
+    case Payload::kExactPort:
+      return only_port && o.port == e.port;
+  }
+  return false;
+}
+
+Verdict Machine::Check(const Expectation& e, const Outcome& o) const {
+  Verdict v;
+  v.rules = e.Rules();
+  for (const Answer& answer : e.answers) {
+    if (answer.error == o.error && PayloadMatches(answer, e, o)) {
+      v.conforms = true;
+      v.rule = answer.rule;
+      return v;
+    }
+  }
+  v.explanation = absl::StrCat("observed ", DescribeOutcome(o), "; the model allows ",
+                               DescribeExpectation(e));
+  return v;
+}
+
+// ---------------------------------------------------------------------------
+// Observe
+
+absl::Status Machine::Observe(const Call& call, const Outcome& outcome) {
+  auto expectation = Expect(call);
+  if (!expectation.ok()) return expectation.status();
+  Verdict verdict = Check(*expectation, outcome);
+  if (!verdict.conforms) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(DescribeCall(call), ": ", verdict.explanation));
+  }
+  Apply(call, outcome);
+  return absl::OkStatus();
+}
+
+void Machine::RegisterToken(Token token, Protocol protocol, uint16_t start) {
+  tokens_[token] = TokenOwner{protocol, start};
+}
+
+void Machine::ForgetToken(Token token) { tokens_.erase(token); }
+
+void Machine::CloseSocketState(SocketId id) {
+  auto it = sockets_.find(id);
+  if (it == sockets_.end()) return;
+  SocketState& s = it->second;
+  PortPool& pool = mutable_pool(s.protocol);
+  if (s.bound_port) pool.Unbind(*s.bound_port, s.family);
+  for (uint16_t start : s.acquired) {
+    auto block = pool.blocks().find(start);
+    if (block != pool.blocks().end() && block->second.kind == BlockKind::kRuntime &&
+        block->second.socket == id) {
+      ForgetToken(block->second.token);
+      pool.RemoveBlock(start);
+    }
+  }
+  if (auto owner = processes_.find(s.owner); owner != processes_.end()) {
+    std::erase(owner->second.sockets, id);
+  }
+  sockets_.erase(it);
+}
+
+void Machine::EndProcessState(ProcessId id) {
+  auto it = processes_.find(id);
+  if (it == processes_.end()) return;
+  const std::vector<SocketId> sockets = it->second.sockets;
+  for (SocketId s : sockets) CloseSocketState(s);
+  processes_.erase(id);
+}
+
+void Machine::Apply(const Call& call, const Outcome& o) {
+  if (!o.ok()) return;  // no error answer changes the state
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, call::StartProcess>) {
+          processes_[*o.process] = ProcessState{c.elevated, {}};
+          last_process_ = std::max(last_process_, o.process->value);
+        } else if constexpr (std::is_same_v<T, call::EndProcess>) {
+          EndProcessState(c.process);
+        } else if constexpr (std::is_same_v<T, call::Reboot>) {
+          std::vector<ProcessId> live;
+          for (const auto& [id, state] : processes_) live.push_back(id);
+          for (ProcessId id : live) EndProcessState(id);
+          for (PortPool& pool : pools_) {
+            pool.RemoveRuntimeBlocks();
+            pool.ClearBindings();
+            for (auto& [start, block] : pool.mutable_blocks()) {
+              if (block.token_known) ++unknown_tokens_;
+              block.token_known = false;
+              block.token = kInvalidToken;
+            }
+          }
+          tokens_.clear();
+          ++boot_;
+        } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
+          mutable_pool(c.protocol).set_dynamic_range(c.range);
+        } else if constexpr (std::is_same_v<T, call::CreatePersistent>) {
+          Block block;
+          block.kind = BlockKind::kPersistent;
+          block.token_known = o.token.has_value();
+          block.token = o.token.value_or(kInvalidToken);
+          if (!block.token_known) ++unknown_tokens_;
+          mutable_pool(c.protocol).AddBlock(c.block, block);
+          if (o.token) RegisterToken(*o.token, c.protocol, c.block.start);
+        } else if constexpr (std::is_same_v<T, call::LookupPersistent>) {
+          Block* block = mutable_pool(c.protocol).FindExact(c.block);
+          if (block != nullptr && !block->token_known && o.token) {
+            block->token_known = true;
+            block->token = *o.token;
+            --unknown_tokens_;
+            RegisterToken(*o.token, c.protocol, c.block.start);
+          }
+        } else if constexpr (std::is_same_v<T, call::DeletePersistent>) {
+          PortPool& pool = mutable_pool(c.protocol);
+          if (Block* block = pool.FindExact(c.block)) {
+            if (block->token_known) {
+              ForgetToken(block->token);
+            } else {
+              --unknown_tokens_;
+            }
+            pool.RemoveBlock(c.block.start);
+          }
+        } else if constexpr (std::is_same_v<T, call::OpenSocket>) {
+          sockets_[*o.socket] = SocketState{c.process, c.protocol, c.family, {}, {}, {}};
+          processes_[c.process].sockets.push_back(*o.socket);
+          last_socket_ = std::max(last_socket_, o.socket->value);
+        } else if constexpr (std::is_same_v<T, call::CloseSocket>) {
+          CloseSocketState(c.socket);
+        } else if constexpr (std::is_same_v<T, call::Acquire>) {
+          SocketState& s = sockets_[c.socket];
+          Block block;
+          block.kind = BlockKind::kRuntime;
+          block.token_known = true;
+          block.token = *o.token;
+          block.owner = c.process;
+          block.socket = c.socket;
+          block.family = s.family;
+          mutable_pool(s.protocol).AddBlock(*o.block, block);
+          RegisterToken(*o.token, s.protocol, o.block->start);
+          s.acquired.push_back(o.block->start);
+        } else if constexpr (std::is_same_v<T, call::Release>) {
+          const SocketState& s = sockets_[c.socket];
+          auto owner = FindToken(c.token);
+          if (!owner) return;
+          PortPool& pool = mutable_pool(s.protocol);
+          auto block = pool.blocks().find(owner->start);
+          if (block == pool.blocks().end()) return;
+          if (auto holder = sockets_.find(block->second.socket); holder != sockets_.end()) {
+            std::erase(holder->second.acquired, owner->start);
+          }
+          ForgetToken(c.token);
+          pool.RemoveBlock(owner->start);
+        } else if constexpr (std::is_same_v<T, call::Associate>) {
+          SocketState& s = sockets_[c.socket];
+          if (s.bound_port) return;  // allowed as a no-op: see R-ASSOC-AFTER-BIND
+          Association a;
+          a.token = c.token;
+          if (auto owner = FindToken(c.token)) {
+            const PortPool& pool = this->pool(owner->protocol);
+            a.block = PortRange{owner->start, pool.blocks().at(owner->start).count};
+          } else {
+            for (const auto& [start, b] : pool(s.protocol).blocks()) {
+              if (b.kind == BlockKind::kPersistent && !b.token_known) {
+                a.candidates.push_back(PortRange{start, b.count});
+              }
+            }
+          }
+          s.association = std::move(a);
+        } else if constexpr (std::is_same_v<T, call::Bind>) {
+          SocketState& s = sockets_[c.socket];
+          const uint16_t port = *o.port;
+          mutable_pool(s.protocol).Bind(port, s.family, c.socket);
+          s.bound_port = port;
+          // Binding through an unlearned association teaches the token.
+          if (s.association && !s.association->candidates.empty()) {
+            PortPool& pool = mutable_pool(s.protocol);
+            for (const PortRange& candidate : s.association->candidates) {
+              Block* block = pool.FindExact(candidate);
+              if (block != nullptr && candidate.contains(port) && !block->token_known &&
+                  !tokens_.contains(s.association->token)) {
+                block->token_known = true;
+                block->token = s.association->token;
+                --unknown_tokens_;
+                RegisterToken(block->token, s.protocol, candidate.start);
+              }
+            }
+          }
+        } else if constexpr (std::is_same_v<T, call::GetSockName>) {
+          // Nothing changes.
+        }
+      },
+      call);
+}
+
+// ---------------------------------------------------------------------------
+// Simulate
+
+Outcome Machine::Choose(const Expectation& e, Protocol protocol) {
+  const PortPool& pool = this->pool(protocol);
+  const Answer& answer = e.answers[rng_.Below(e.answers.size())];
+  Outcome o;
+  o.error = answer.error;
+  auto fresh_token = [&] {
+    Token token = token_source_.Next();
+    while (tokens_.contains(token)) token = token_source_.Next();
+    return token;
+  };
+  switch (answer.payload) {
+    case Payload::kNothing: break;
+    case Payload::kNewProcess: o.process = ProcessId{last_process_ + 1}; break;
+    case Payload::kNewSocket: o.socket = SocketId{last_socket_ + 1}; break;
+    case Payload::kFreshToken: o.token = fresh_token(); break;
+    case Payload::kExactToken: o.token = e.token; break;
+    case Payload::kSpecificBlock:
+      o.block = e.block;
+      o.token = fresh_token();
+      break;
+    case Payload::kWildcardBlock:
+      o.block = pool.PickClearRun(e.window, e.block.count, rng_);
+      o.token = fresh_token();
+      break;
+    case Payload::kEphemeralPort: o.port = pool.PickFreePort(e.window, rng_); break;
+    case Payload::kPortFromBlocks: o.port = pool.PickUnboundPort(e.candidates, rng_); break;
+    case Payload::kExactPort: o.port = e.port; break;
+  }
+  return o;
+}
+
+void Machine::ResolveUnknownTokens() {
+  for (int p = 0; p < 2; ++p) {
+    for (auto& [start, block] : pools_[p].mutable_blocks()) {
+      if (block.token_known) continue;
+      Token token = token_source_.Next();
+      while (tokens_.contains(token)) token = token_source_.Next();
+      block.token_known = true;
+      block.token = token;
+      RegisterToken(token, static_cast<Protocol>(p), start);
+    }
+  }
+  unknown_tokens_ = 0;
+}
+
+absl::StatusOr<Outcome> Machine::Run(const Call& call) {
+  auto expectation = Expect(call);
+  if (!expectation.ok()) return expectation.status();
+  Outcome outcome = Choose(*expectation, expectation->protocol);
+  Apply(call, outcome);
+  if (unknown_tokens_ > 0) ResolveUnknownTokens();
+  return outcome;
+}
+
+ProcessId Machine::StartProcess(bool elevated) {
+  return *Run(call::StartProcess{elevated})->process;
+}
+
+void Machine::EndProcess(ProcessId process) { (void)Run(call::EndProcess{process}); }
+
+void Machine::Reboot() { (void)Run(call::Reboot{}); }
+
+absl::Status Machine::SetDynamicRange(Protocol protocol, PortRange range) {
+  auto outcome = Run(call::SetDynamicRange{protocol, range});
+  if (!outcome.ok()) return outcome.status();
+  if (!outcome->ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dynamic range ", FormatRange(range),
+        " refused: it must start at 1025 or above, hold 255 ports or more, and end by 65535"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace portpool
