@@ -737,9 +737,10 @@ void Machine::Apply(const Call& call, const Outcome& o) {
 // ---------------------------------------------------------------------------
 // Simulate
 
-Outcome Machine::Choose(const Expectation& e, Protocol protocol) {
+Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
   const PortPool& pool = this->pool(protocol);
   const Answer& answer = e.answers[rng_.Below(e.answers.size())];
+  if (rule != nullptr) *rule = answer.rule;
   Outcome o;
   o.error = answer.error;
   auto fresh_token = [&] {
@@ -782,10 +783,10 @@ void Machine::ResolveUnknownTokens() {
   unknown_tokens_ = 0;
 }
 
-absl::StatusOr<Outcome> Machine::Run(const Call& call) {
+absl::StatusOr<Outcome> Machine::Run(const Call& call, RuleId* rule) {
   auto expectation = Expect(call);
   if (!expectation.ok()) return expectation.status();
-  Outcome outcome = Choose(*expectation, expectation->protocol);
+  Outcome outcome = Choose(*expectation, expectation->protocol, rule);
   Apply(call, outcome);
   if (unknown_tokens_ > 0) ResolveUnknownTokens();
   return outcome;

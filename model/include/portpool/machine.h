@@ -91,7 +91,8 @@ class Machine {
   // Expect, then pick one allowed answer from the seed, then Observe it.
   // Unknowns the answer leaves open (a token after a reboot) are settled at
   // once from the seed, so the simulator always knows every token.
-  absl::StatusOr<Outcome> Run(const Call& call);
+  // If `rule` is given, it receives the rule of the answer picked.
+  absl::StatusOr<Outcome> Run(const Call& call, RuleId* rule = nullptr);
   // Conveniences over Run for the environment controls.
   ProcessId StartProcess(bool elevated);
   void EndProcess(ProcessId process);
@@ -142,7 +143,7 @@ class Machine {
   void RegisterToken(Token token, Protocol protocol, uint16_t start);
   void ForgetToken(Token token);
   void ResolveUnknownTokens();
-  Outcome Choose(const Expectation& e, Protocol protocol);
+  Outcome Choose(const Expectation& e, Protocol protocol, RuleId* rule);
   Protocol ProtocolOf(const Call& call) const;
   bool PayloadMatches(const Answer& answer, const Expectation& e, const Outcome& o) const;
   bool TokenIsFresh(const std::optional<Token>& token) const;

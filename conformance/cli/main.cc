@@ -1,0 +1,55 @@
+// portpool: the command-line front of the model, the traces and the
+// conformance suite. `portpool --help` lists the subcommands.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+
+namespace portpool::cli {
+namespace {
+
+const Command kCommands[] = {
+    {"demo", "run a seeded simulation of random calls with a reboot and print it", kDemoUsage,
+     RunDemo},
+};
+
+void PrintHelp(std::ostream& out) {
+  out << "portpool: the reference model of Windows' TCP/UDP port reservations\n\n"
+         "usage: portpool COMMAND [options]\n       portpool COMMAND --help\n\ncommands:\n";
+  for (const Command& c : kCommands) {
+    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary
+        << "\n";
+  }
+  out << "\nexit codes: 0 success, 1 a divergence from the model, 2 bad input or usage\n";
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    PrintHelp(std::cerr);
+    return kExitBadInput;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    PrintHelp(std::cout);
+    return kExitOk;
+  }
+  for (const Command& c : kCommands) {
+    if (args[0] != c.name) continue;
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    for (const std::string& arg : rest) {
+      if (arg == "--help" || arg == "-h") {
+        std::cout << c.usage;
+        return kExitOk;
+      }
+    }
+    return c.run(rest, std::cout, std::cerr);
+  }
+  std::cerr << "portpool: unknown command '" << args[0] << "'; see 'portpool --help'\n";
+  return kExitBadInput;
+}
+
+}  // namespace
+}  // namespace portpool::cli
+
+int main(int argc, char** argv) { return portpool::cli::Main(argc, argv); }
