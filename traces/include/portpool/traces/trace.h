@@ -31,10 +31,11 @@ struct Step {
   // Release/Associate: the token argument's name ("$a"), or nullopt when
   // the trace gives a literal number (held in the call's token field).
   std::optional<std::string> token_argument;
-  // The caller passed StartPort in host order by mistake ("raw:5000" in the
-  // text). The call's block.start is already what Windows sees (the
-  // byte-swapped value, 34835 for raw:5000), as the model needs it.
-  bool raw_start_port = false;
+  // The caller passed its port argument (StartPort, or bind's sin_port) in
+  // host order by mistake ("raw:5000" in the text). The call's port is
+  // already what Windows sees (the byte-swapped value, 34835 for raw:5000),
+  // as the model needs it.
+  bool raw_port = false;
   Outcome outcome;
   // The outcome's token name ("$a"), or nullopt for a literal or no token.
   std::optional<std::string> outcome_token_name;
