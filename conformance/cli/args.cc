@@ -27,11 +27,13 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& args,
     }
     const OptionSpec* spec = nullptr;
     for (const OptionSpec& s : specs) {
-      if ((is_long && s.name == name) || (!is_long && !s.short_name.empty() && s.short_name == name)) {
+      if ((is_long && s.name == name) ||
+          (!is_long && !s.short_name.empty() && s.short_name == name)) {
         spec = &s;
       }
     }
-    if (spec == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown option '", arg, "'"));
+    if (spec == nullptr)
+      return absl::InvalidArgumentError(absl::StrCat("unknown option '", arg, "'"));
     if (!spec->takes_value) {
       if (inline_value) {
         return absl::InvalidArgumentError(absl::StrCat("option --", spec->name, " takes no value"));
@@ -62,8 +64,8 @@ absl::StatusOr<uint64_t> Args::GetNumber(const std::string& name, uint64_t fallb
   if (!value) return fallback;
   uint64_t number = 0;
   if (!absl::SimpleAtoi(*value, &number) || number < min || number > max) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, " must be a whole number from ",
-                                                   min, " to ", max, ", not '", *value, "'"));
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " must be a whole number from ", min,
+                                                   " to ", max, ", not '", *value, "'"));
   }
   return number;
 }

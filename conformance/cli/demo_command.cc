@@ -20,8 +20,8 @@ const char kDemoUsage[] =
     "shows them. The same seed prints the same run.\n";
 
 int RunDemo(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  auto args = Args::Parse(raw, {{"seed", "", true}, {"calls", "", true},
-                                {"persistent-only", "", false}});
+  auto args =
+      Args::Parse(raw, {{"seed", "", true}, {"calls", "", true}, {"persistent-only", "", false}});
   if (!args.ok()) {
     err << "portpool demo: " << args.status().message() << "\n" << kDemoUsage;
     return kExitBadInput;

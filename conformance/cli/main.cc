@@ -18,8 +18,7 @@ void PrintHelp(std::ostream& out) {
   out << "portpool: the reference model of Windows' TCP/UDP port reservations\n\n"
          "usage: portpool COMMAND [options]\n       portpool COMMAND --help\n\ncommands:\n";
   for (const Command& c : kCommands) {
-    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary
-        << "\n";
+    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
   out << "\nexit codes: 0 success, 1 a divergence from the model, 2 bad input or usage\n";
 }

@@ -42,24 +42,19 @@ std::string DescribeCall(const Call& call) {
         } else if constexpr (std::is_same_v<T, call::CloseSocket>) {
           return absl::StrCat(Sock(c.process, c.socket), " closesocket");
         } else if constexpr (std::is_same_v<T, call::Acquire>) {
-          return absl::StrCat(Sock(c.process, c.socket), " SIO_ACQUIRE_PORT_RESERVATION(",
-                              c.request.start == 0 ? "any" : absl::StrCat(c.request.start), ", ",
-                              c.request.count, ")",
-                              c.in_size != call::kPortRangeSize ? absl::StrCat(" in=", c.in_size)
-                                                                : "",
-                              c.out_size != call::kInstanceSize
-                                  ? absl::StrCat(" out=", c.out_size)
-                                  : "");
+          return absl::StrCat(
+              Sock(c.process, c.socket), " SIO_ACQUIRE_PORT_RESERVATION(",
+              c.request.start == 0 ? "any" : absl::StrCat(c.request.start), ", ", c.request.count,
+              ")", c.in_size != call::kPortRangeSize ? absl::StrCat(" in=", c.in_size) : "",
+              c.out_size != call::kInstanceSize ? absl::StrCat(" out=", c.out_size) : "");
         } else if constexpr (std::is_same_v<T, call::Release>) {
           return absl::StrCat(Sock(c.process, c.socket), " SIO_RELEASE_PORT_RESERVATION(",
                               Hex(c.token), ")",
-                              c.in_size != call::kTokenSize ? absl::StrCat(" in=", c.in_size)
-                                                            : "");
+                              c.in_size != call::kTokenSize ? absl::StrCat(" in=", c.in_size) : "");
         } else if constexpr (std::is_same_v<T, call::Associate>) {
           return absl::StrCat(Sock(c.process, c.socket), " SIO_ASSOCIATE_PORT_RESERVATION(",
                               Hex(c.token), ")",
-                              c.in_size != call::kTokenSize ? absl::StrCat(" in=", c.in_size)
-                                                            : "");
+                              c.in_size != call::kTokenSize ? absl::StrCat(" in=", c.in_size) : "");
         } else if constexpr (std::is_same_v<T, call::Bind>) {
           return absl::StrCat(Sock(c.process, c.socket), " bind(", c.port, ")");
         } else if constexpr (std::is_same_v<T, call::GetSockName>) {

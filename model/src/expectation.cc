@@ -37,11 +37,20 @@ std::vector<RuleId> Expectation::Rules() const {
 std::string DescribeAnswer(const Answer& a, const Expectation& e) {
   std::string payload;
   switch (a.payload) {
-    case Payload::kNothing: break;
-    case Payload::kNewProcess: payload = " with a new process"; break;
-    case Payload::kNewSocket: payload = " with a new socket"; break;
-    case Payload::kFreshToken: payload = " with a new unique non-zero token"; break;
-    case Payload::kExactToken: payload = absl::StrFormat(" with token 0x%x", e.token); break;
+    case Payload::kNothing:
+      break;
+    case Payload::kNewProcess:
+      payload = " with a new process";
+      break;
+    case Payload::kNewSocket:
+      payload = " with a new socket";
+      break;
+    case Payload::kFreshToken:
+      payload = " with a new unique non-zero token";
+      break;
+    case Payload::kExactToken:
+      payload = absl::StrFormat(" with token 0x%x", e.token);
+      break;
     case Payload::kSpecificBlock:
       payload = absl::StrCat(" with block ", FormatRange(e.block), " and a new token");
       break;
@@ -53,13 +62,14 @@ std::string DescribeAnswer(const Answer& a, const Expectation& e) {
       payload = absl::StrCat(" with any free port in ", FormatRange(e.window));
       break;
     case Payload::kPortFromBlocks:
-      payload = absl::StrCat(" with any unbound port in ",
-                             absl::StrJoin(e.candidates, " or ",
-                                           [](std::string* out, const PortRange& r) {
-                                             out->append(FormatRange(r));
-                                           }));
+      payload = absl::StrCat(
+          " with any unbound port in ",
+          absl::StrJoin(e.candidates, " or ",
+                        [](std::string* out, const PortRange& r) { out->append(FormatRange(r)); }));
       break;
-    case Payload::kExactPort: payload = absl::StrCat(" with port ", e.port); break;
+    case Payload::kExactPort:
+      payload = absl::StrCat(" with port ", e.port);
+      break;
   }
   return absl::StrCat(ErrorName(a.error), payload, " [", a.rule, "]");
 }

@@ -59,7 +59,15 @@ class AnswerBuilder {
 
 }  // namespace
 
-Machine::Machine(uint64_t seed) : rng_(seed), token_source_(seed) {}
+Machine::Machine(uint64_t seed, MachineOptions options)
+    : options_(options), rng_(seed), token_source_(seed) {}
+
+Error Machine::MaybeSwapped(Error error) const {
+  if (!Mutated(Mutant::kAccessAndInUseSwapped)) return error;
+  if (error == E::kWsaEacces) return E::kWsaEaddrinuse;
+  if (error == E::kWsaEaddrinuse) return E::kWsaEacces;
+  return error;
+}
 
 const ProcessState* Machine::process(ProcessId p) const {
   auto it = processes_.find(p);
@@ -82,9 +90,9 @@ absl::StatusOr<const ProcessState*> Machine::LiveProcess(ProcessId p) const {
   if (p.value == 0 || p.value > last_process_) {
     return absl::NotFoundError(absl::StrCat("process p", p.value, " was never started"));
   }
-  return absl::FailedPreconditionError(
-      absl::StrCat("process p", p.value, " has ended (", boot_ > 0 ? "a reboot or " : "",
-                   "EndProcess); start a new process"));
+  return absl::FailedPreconditionError(absl::StrCat("process p", p.value, " has ended (",
+                                                    boot_ > 0 ? "a reboot or " : "",
+                                                    "EndProcess); start a new process"));
 }
 
 const SocketState* Machine::OwnedSocket(ProcessId process, SocketId socket) const {
@@ -204,11 +212,15 @@ Expectation Machine::ExpectCreate(const call::CreatePersistent& c, const Process
   if (!zero && c.block.fits()) {
     bool persistent = false, runtime = false;
     for (const auto& [range, block] : pool.Overlapping(c.block)) {
+      if (Mutated(Mutant::kOverlapMissesLowEnd) && range.last() == c.block.start) continue;
+      if (Mutated(Mutant::kOverlapMissesHighEnd) && range.start == c.block.last()) continue;
       (block->kind == BlockKind::kPersistent ? persistent : runtime) = true;
     }
     if (persistent) answers.Fail(E::kSharingViolation, r::kCreateOverlap);
     if (runtime) answers.Fail(E::kSharingViolation, r::kCreateRuntime);
-    if (pool.AnyBindingIn(c.block)) answers.Fail(E::kSharingViolation, r::kCreateInUse);
+    if (pool.AnyBindingIn(c.block) && !Mutated(Mutant::kCreateIgnoresBoundPorts)) {
+      answers.Fail(E::kSharingViolation, r::kCreateInUse);
+    }
   }
   if (c.null_token) {
     answers.MayFail({E::kInvalidParameter, E::kNoAccess}, r::kCreateNullToken);
@@ -236,6 +248,10 @@ Expectation Machine::ExpectLookup(const call::LookupPersistent& c, const Process
   if (c.null_token) answers.MayFail({E::kInvalidParameter, E::kNoAccess}, r::kLookupNullToken);
   if (answers.success_possible()) {
     const Block* block = pool(c.protocol).FindExact(c.block);
+    if (Mutated(Mutant::kLookupFindsSubRange)) {
+      auto held = pool(c.protocol).BlockAt(c.block.start);
+      if (held && held->first.contains(c.block)) block = held->second;
+    }
     if (block == nullptr || block->kind != BlockKind::kPersistent) {
       answers.Fail(E::kNotFound, r::kLookupExact);
     } else if (c.null_token) {
@@ -265,6 +281,10 @@ Expectation Machine::ExpectDelete(const call::DeletePersistent& c, const Process
   }
   if (!zero && c.block.fits()) {
     const Block* block = pool.FindExact(c.block);
+    if (Mutated(Mutant::kDeleteFindsSubRange)) {
+      auto held = pool.BlockAt(c.block.start);
+      if (held && held->first.contains(c.block)) block = held->second;
+    }
     if (block == nullptr) {
       answers.Fail(E::kNotFound, r::kDeleteExact);
     } else if (block->kind == BlockKind::kRuntime) {
@@ -301,8 +321,12 @@ Expectation Machine::ExpectAcquire(const call::Acquire& c, const SocketState& s)
     } else if (!c.request.fits()) {
       answers.Fail(kNoBlockErrors, r::kAcquirePastMax);
     } else {
-      if (pool.OverlapsAnyBlock(c.request)) answers.Fail(E::kWsaEaddrinuse, r::kAcquireOverlap);
-      if (pool.AnyBindingIn(c.request)) answers.Fail(E::kWsaEaddrinuse, r::kAcquireInUse);
+      if (pool.OverlapsAnyBlock(c.request)) {
+        answers.Fail(MaybeSwapped(E::kWsaEaddrinuse), r::kAcquireOverlap);
+      }
+      if (pool.AnyBindingIn(c.request)) {
+        answers.Fail(MaybeSwapped(E::kWsaEaddrinuse), r::kAcquireInUse);
+      }
       e.block = c.request;
       answers.Succeed(Payload::kSpecificBlock, r::kAcquireSpecific);
     }
@@ -326,9 +350,11 @@ Expectation Machine::ExpectRelease(const call::Release& c, SocketId id,
     auto it = pool(owner->protocol).blocks().find(owner->start);
     if (it != pool(owner->protocol).blocks().end()) block = &it->second;
   }
-  if (block == nullptr || block->kind != BlockKind::kRuntime || block->owner != s.owner) {
+  const bool owner_ok =
+      block != nullptr && (block->owner == s.owner || Mutated(Mutant::kReleaseAnyProcess));
+  if (block == nullptr || block->kind != BlockKind::kRuntime || !owner_ok) {
     answers.Fail(kUnknownIoctlErrors, r::kReleaseInvalid);
-  } else if (block->socket != id) {
+  } else if (block->socket != id && block->owner == s.owner) {
     answers.MayFail(kUnknownIoctlErrors, r::kReleaseOtherSocket);
     answers.Succeed(Payload::kNothing, r::kReleaseOtherSocket);
   }
@@ -360,7 +386,9 @@ Expectation Machine::ExpectAssociate(const call::Associate& c, const ProcessStat
     if (it != pool(owner->protocol).blocks().end()) block = &it->second;
   }
   if (block != nullptr && block->kind == BlockKind::kPersistent) {
-    if (!p.elevated) answers.Fail(E::kWsaEacces, r::kAssociateElevation);
+    if (!p.elevated && !Mutated(Mutant::kAssociateWithoutElevation)) {
+      answers.Fail(E::kWsaEacces, r::kAssociateElevation);
+    }
     answers.Succeed(Payload::kNothing, r::kAssociatePersistent);
   } else if (block != nullptr && block->owner == s.owner) {
     answers.Succeed(Payload::kNothing, r::kAssociateRuntime);
@@ -400,8 +428,8 @@ std::vector<PortRange> Machine::LiveAssociationRanges(const SocketState& s) cons
     }
     return ranges;
   }
-  if (auto owner = FindToken(a.token); owner && owner->protocol == s.protocol &&
-                                       owner->start == a.block.start) {
+  if (auto owner = FindToken(a.token);
+      owner && owner->protocol == s.protocol && owner->start == a.block.start) {
     if (pool.FindExact(a.block) != nullptr) ranges.push_back(a.block);
   }
   return ranges;
@@ -413,7 +441,7 @@ void Machine::ExpectPlainBind(uint16_t port, const SocketState& s, Expectation& 
   if (const Binding* binding = pool.BindingAt(port)) {
     const Family other = s.family == Family::kIpv4 ? Family::kIpv6 : Family::kIpv4;
     if (binding->of(s.family)) {
-      answers.Fail(E::kWsaEaddrinuse, r::kBindInUse);
+      answers.Fail(MaybeSwapped(E::kWsaEaddrinuse), r::kBindInUse);
     } else if (binding->of(other)) {
       answers.MayFail({E::kWsaEaddrinuse}, r::kBindOtherFamily);
     }
@@ -428,7 +456,7 @@ void Machine::ExpectPlainBind(uint16_t port, const SocketState& s, Expectation& 
       answers.MayFail({E::kWsaEacces}, r::kBindRuntimeOwn);
       success_rule = r::kBindRuntimeOwn;
     } else if (block.family == s.family) {
-      answers.Fail(E::kWsaEacces, r::kBindRuntimeOther);
+      answers.Fail(MaybeSwapped(E::kWsaEacces), r::kBindRuntimeOther);
     } else {
       answers.MayFail({E::kWsaEacces}, r::kBindRuntimeOtherFamily);
       success_rule = r::kBindRuntimeOtherFamily;
@@ -555,8 +583,8 @@ Verdict Machine::Check(const Expectation& e, const Outcome& o) const {
       return v;
     }
   }
-  v.explanation = absl::StrCat("observed ", DescribeOutcome(o), "; the model allows ",
-                               DescribeExpectation(e));
+  v.explanation =
+      absl::StrCat("observed ", DescribeOutcome(o), "; the model allows ", DescribeExpectation(e));
   return v;
 }
 
@@ -568,8 +596,7 @@ absl::Status Machine::Observe(const Call& call, const Outcome& outcome) {
   if (!expectation.ok()) return expectation.status();
   Verdict verdict = Check(*expectation, outcome);
   if (!verdict.conforms) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(DescribeCall(call), ": ", verdict.explanation));
+    return absl::InvalidArgumentError(absl::StrCat(DescribeCall(call), ": ", verdict.explanation));
   }
   Apply(call, outcome);
   return absl::OkStatus();
@@ -588,6 +615,7 @@ void Machine::CloseSocketState(SocketId id) {
   PortPool& pool = mutable_pool(s.protocol);
   if (s.bound_port) pool.Unbind(*s.bound_port, s.family);
   for (uint16_t start : s.acquired) {
+    if (Mutated(Mutant::kCloseKeepsBlocks)) break;
     auto block = pool.blocks().find(start);
     if (block != pool.blocks().end() && block->second.kind == BlockKind::kRuntime &&
         block->second.socket == id) {
@@ -626,13 +654,14 @@ void Machine::Apply(const Call& call, const Outcome& o) {
           for (PortPool& pool : pools_) {
             pool.RemoveRuntimeBlocks();
             pool.ClearBindings();
+            if (Mutated(Mutant::kTokensSurviveReboot)) continue;
             for (auto& [start, block] : pool.mutable_blocks()) {
               if (block.token_known) ++unknown_tokens_;
               block.token_known = false;
               block.token = kInvalidToken;
             }
           }
-          tokens_.clear();
+          if (!Mutated(Mutant::kTokensSurviveReboot)) tokens_.clear();
           ++boot_;
         } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
           mutable_pool(c.protocol).set_dynamic_range(c.range);
@@ -654,13 +683,17 @@ void Machine::Apply(const Call& call, const Outcome& o) {
           }
         } else if constexpr (std::is_same_v<T, call::DeletePersistent>) {
           PortPool& pool = mutable_pool(c.protocol);
-          if (Block* block = pool.FindExact(c.block)) {
+          PortRange doomed = c.block;
+          if (Mutated(Mutant::kDeleteFindsSubRange)) {
+            if (auto held = pool.BlockAt(c.block.start)) doomed = held->first;
+          }
+          if (Block* block = pool.FindExact(doomed)) {
             if (block->token_known) {
               ForgetToken(block->token);
             } else {
               --unknown_tokens_;
             }
-            pool.RemoveBlock(c.block.start);
+            pool.RemoveBlock(doomed.start);
           }
         } else if constexpr (std::is_same_v<T, call::OpenSocket>) {
           sockets_[*o.socket] = SocketState{c.process, c.protocol, c.family, {}, {}, {}};
@@ -749,22 +782,52 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
     return token;
   };
   switch (answer.payload) {
-    case Payload::kNothing: break;
-    case Payload::kNewProcess: o.process = ProcessId{last_process_ + 1}; break;
-    case Payload::kNewSocket: o.socket = SocketId{last_socket_ + 1}; break;
-    case Payload::kFreshToken: o.token = fresh_token(); break;
-    case Payload::kExactToken: o.token = e.token; break;
+    case Payload::kNothing:
+      break;
+    case Payload::kNewProcess:
+      o.process = ProcessId{last_process_ + 1};
+      break;
+    case Payload::kNewSocket:
+      o.socket = SocketId{last_socket_ + 1};
+      break;
+    case Payload::kFreshToken:
+      o.token = Mutated(Mutant::kZeroToken) ? kInvalidToken : fresh_token();
+      break;
+    case Payload::kExactToken:
+      o.token = e.token;
+      break;
     case Payload::kSpecificBlock:
       o.block = e.block;
       o.token = fresh_token();
       break;
     case Payload::kWildcardBlock:
       o.block = pool.PickClearRun(e.window, e.block.count, rng_);
+      if (Mutated(Mutant::kWildcardOutsideDynamic) && o.block->start > 1 &&
+          !pool.BlockAt(o.block->start - 1u) && !pool.BindingAt(o.block->start - 1)) {
+        --o.block->start;
+      }
       o.token = fresh_token();
       break;
-    case Payload::kEphemeralPort: o.port = pool.PickFreePort(e.window, rng_); break;
-    case Payload::kPortFromBlocks: o.port = pool.PickUnboundPort(e.candidates, rng_); break;
-    case Payload::kExactPort: o.port = e.port; break;
+    case Payload::kEphemeralPort:
+      o.port = pool.PickFreePort(e.window, rng_);
+      if (Mutated(Mutant::kEphemeralIgnoresBlocks)) {
+        // The faulty allocator looks only at bindings: find the first
+        // unbound port from a random start, reserved or not.
+        for (uint32_t i = 0, from = rng_.Below(e.window.count); i < e.window.count; ++i) {
+          const uint16_t port = static_cast<uint16_t>(e.window.start + (from + i) % e.window.count);
+          if (!pool.BindingAt(port)) {
+            o.port = port;
+            break;
+          }
+        }
+      }
+      break;
+    case Payload::kPortFromBlocks:
+      o.port = pool.PickUnboundPort(e.candidates, rng_);
+      break;
+    case Payload::kExactPort:
+      o.port = e.port;
+      break;
   }
   return o;
 }

@@ -72,8 +72,8 @@ std::vector<PortRange> PortPool::FreeRuns(PortRange window, bool bindings_block)
   const uint32_t last = window.last();
   auto emit = [&](uint32_t up_to_exclusive) {
     if (up_to_exclusive > next) {
-      runs.push_back(PortRange{static_cast<uint16_t>(next),
-                               static_cast<uint16_t>(up_to_exclusive - next)});
+      runs.push_back(
+          PortRange{static_cast<uint16_t>(next), static_cast<uint16_t>(up_to_exclusive - next)});
     }
   };
   auto block_it = blocks_.upper_bound(window.start);
@@ -178,7 +178,8 @@ std::optional<uint16_t> PortPool::PickUnboundPort(const std::vector<PortRange>& 
   for (const PortRange& range : ranges) {
     if (!range.fits()) continue;
     for (uint32_t port = range.start; port <= range.last(); ++port) {
-      if (!BindingAt(static_cast<uint16_t>(port))) free_ports.push_back(static_cast<uint16_t>(port));
+      if (!BindingAt(static_cast<uint16_t>(port)))
+        free_ports.push_back(static_cast<uint16_t>(port));
     }
   }
   if (free_ports.empty()) return std::nullopt;
@@ -205,7 +206,8 @@ void PortPool::Unbind(uint16_t port, Family family) {
 }
 
 void PortPool::RemoveRuntimeBlocks() {
-  absl::erase_if(blocks_, [](const auto& entry) { return entry.second.kind == BlockKind::kRuntime; });
+  absl::erase_if(blocks_,
+                 [](const auto& entry) { return entry.second.kind == BlockKind::kRuntime; });
 }
 
 }  // namespace portpool

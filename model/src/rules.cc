@@ -16,7 +16,8 @@ constexpr std::array kCatalogue = {
          "ERROR_ACCESS_DENIED.",
          "D1, D4"},
     Rule{r::kCreateZero, E::kDocumented,
-         "Create with StartPort 0 or NumberOfPorts 0 fails with ERROR_INVALID_PARAMETER.", "D1, D4"},
+         "Create with StartPort 0 or NumberOfPorts 0 fails with ERROR_INVALID_PARAMETER.",
+         "D1, D4"},
     Rule{r::kCreatePastMax, E::kDocumented,
          "Create of a block whose last port would be above 65535 fails with "
          "ERROR_INVALID_PARAMETER.",
@@ -112,8 +113,7 @@ constexpr std::array kCatalogue = {
          "Ending a process closes all its sockets, with what closing a socket frees.",
          "D5 (lifetime = socket)"},
     Rule{r::kDynamicRangeDefault, E::kDocumented,
-         "The dynamic port range of each protocol starts at 49152 with 16384 ports.",
-         "KB-DYNAMIC"},
+         "The dynamic port range of each protocol starts at 49152 with 16384 ports.", "KB-DYNAMIC"},
     Rule{r::kDynamicRangeSet, E::kDocumented,
          "The dynamic range can be set (netsh set dynamicport) to start >= 1025, >= 255 ports, "
          "ending at or below 65535; it changes only later allocations.",
@@ -127,8 +127,7 @@ constexpr std::array kCatalogue = {
          "A call on a socket that is not open in the calling process fails with WSAENOTSOCK.",
          "WS-GENERIC"},
     Rule{r::kSocketClose, E::kDocumented,
-         "Closing a socket frees its bound port and every runtime block acquired on it.",
-         "D5"},
+         "Closing a socket frees its bound port and every runtime block acquired on it.", "D5"},
     Rule{r::kIoctlInputBuffer, E::kUnknown,
          "A port-reservation ioctl whose input buffer is missing or too small fails with "
          "WSAEINVAL or WSAEFAULT.",
@@ -275,11 +274,16 @@ constexpr std::array kCatalogue = {
 
 absl::string_view EvidenceName(Evidence e) {
   switch (e) {
-    case Evidence::kDocumented: return "documented";
-    case Evidence::kObserved: return "observed";
-    case Evidence::kInferred: return "inferred";
-    case Evidence::kUnknown: return "unknown";
-    case Evidence::kModel: return "model";
+    case Evidence::kDocumented:
+      return "documented";
+    case Evidence::kObserved:
+      return "observed";
+    case Evidence::kInferred:
+      return "inferred";
+    case Evidence::kUnknown:
+      return "unknown";
+    case Evidence::kModel:
+      return "model";
   }
   return "?";
 }
@@ -287,8 +291,8 @@ absl::string_view EvidenceName(Evidence e) {
 std::span<const Rule> RuleCatalogue() { return kCatalogue; }
 
 const Rule* FindRule(absl::string_view id) {
-  auto it = std::find_if(kCatalogue.begin(), kCatalogue.end(),
-                         [&](const Rule& r) { return r.id == id; });
+  auto it =
+      std::find_if(kCatalogue.begin(), kCatalogue.end(), [&](const Rule& r) { return r.id == id; });
   return it == kCatalogue.end() ? nullptr : &*it;
 }
 

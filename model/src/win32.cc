@@ -5,13 +5,13 @@
 #include "absl/strings/str_cat.h"
 
 namespace portpool::win32 {
-namespace {
 
-PortRange HostBlock(USHORT network_start, USHORT count) {
+PortRange ModelApi::HostBlock(USHORT network_start, USHORT count) const {
+  // The kSurfaceHostOrder mutant forgets the conversion.
+  if (machine_.options().mutant == Mutant::kSurfaceHostOrder)
+    return PortRange{network_start, count};
   return PortRange{NetworkToHost(network_start), count};
 }
-
-}  // namespace
 
 ULONG ModelApi::Persistent(const Call& call, PULONG64 token) {
   auto outcome = machine_.Run(call);
@@ -153,8 +153,8 @@ int ModelApi::getsockname(SOCKET s, sockaddr* name, int* namelen) {
   }
   if (name == nullptr || namelen == nullptr) return Fail(Error::kWsaEfault);
   const Family family = state->family;
-  const int needed =
-      family == Family::kIpv4 ? static_cast<int>(sizeof(sockaddr_in)) : static_cast<int>(sizeof(sockaddr_in6));
+  const int needed = family == Family::kIpv4 ? static_cast<int>(sizeof(sockaddr_in))
+                                             : static_cast<int>(sizeof(sockaddr_in6));
   if (*namelen < needed) return Fail(Error::kWsaEfault);
   auto outcome = RunSocketCall(call::GetSockName{process_, *id});
   if (!outcome) return SOCKET_ERROR;
@@ -213,7 +213,7 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
       return RunSocketCall(call::Release{process_, *id, read_token(), in_size}) ? 0 : SOCKET_ERROR;
     case SIO_ASSOCIATE_PORT_RESERVATION:
       return RunSocketCall(call::Associate{process_, *id, read_token(), in_size}) ? 0
-                                                                                 : SOCKET_ERROR;
+                                                                                  : SOCKET_ERROR;
     default:
       return Fail(Error::kWsaEopnotsupp);
   }

@@ -20,10 +20,13 @@ PortRange Workload::RandomBlock() {
   // Mostly small blocks inside the window; sometimes edge cases: zero
   // counts, the top of the port space, blocks running past 65535.
   switch (rng_.Below(20)) {
-    case 0: return PortRange{0, static_cast<uint16_t>(1 + rng_.Below(4))};
-    case 1: return PortRange{static_cast<uint16_t>(w.start + rng_.Below(w.count)), 0};
-    case 2: return PortRange{static_cast<uint16_t>(65530 + rng_.Below(6)),
-                             static_cast<uint16_t>(1 + rng_.Below(8))};
+    case 0:
+      return PortRange{0, static_cast<uint16_t>(1 + rng_.Below(4))};
+    case 1:
+      return PortRange{static_cast<uint16_t>(w.start + rng_.Below(w.count)), 0};
+    case 2:
+      return PortRange{static_cast<uint16_t>(65530 + rng_.Below(6)),
+                       static_cast<uint16_t>(1 + rng_.Below(8))};
     default: {
       const uint16_t start = static_cast<uint16_t>(w.start + rng_.Below(w.count));
       return PortRange{start, static_cast<uint16_t>(1 + rng_.Below(8))};
@@ -53,9 +56,12 @@ Call Workload::PersistentCall(const Machine& machine, const std::vector<ProcessI
     std::tie(protocol, block) = PickFrom(blocks_, rng_);
   }
   switch (kind) {
-    case 0: return call::CreatePersistent{caller, protocol, block, rng_.Below(50) == 0};
-    case 1: return call::LookupPersistent{caller, protocol, block, rng_.Below(50) == 0};
-    default: return call::DeletePersistent{caller, protocol, block};
+    case 0:
+      return call::CreatePersistent{caller, protocol, block, rng_.Below(50) == 0};
+    case 1:
+      return call::LookupPersistent{caller, protocol, block, rng_.Below(50) == 0};
+    default:
+      return call::DeletePersistent{caller, protocol, block};
   }
 }
 
@@ -73,8 +79,10 @@ Call Workload::SocketCall(const Machine& machine, ProcessId caller) {
       if (!blocks_.empty() && rng_.Below(4) == 0) request = PickFrom(blocks_, rng_).second;
       return call::Acquire{caller, socket, request};
     }
-    case 1: return call::Associate{caller, socket, RandomToken()};
-    case 2: return call::Release{caller, socket, RandomToken()};
+    case 1:
+      return call::Associate{caller, socket, RandomToken()};
+    case 2:
+      return call::Release{caller, socket, RandomToken()};
     case 3: {
       uint16_t port = 0;
       if (rng_.Below(2) == 0) {
@@ -82,9 +90,12 @@ Call Workload::SocketCall(const Machine& machine, ProcessId caller) {
       }
       return call::Bind{caller, socket, port};
     }
-    case 4: return call::GetSockName{caller, socket};
-    case 5: return call::CloseSocket{caller, socket};
-    default: return call::Bind{caller, socket, 0};
+    case 4:
+      return call::GetSockName{caller, socket};
+    case 5:
+      return call::CloseSocket{caller, socket};
+    default:
+      return call::Bind{caller, socket, 0};
   }
 }
 

@@ -76,9 +76,9 @@ struct CloseSocket {
 
 // The input and output buffer sizes as the caller passed them; a null
 // buffer pointer is given as size 0.
-inline constexpr uint32_t kPortRangeSize = 4;      // sizeof(INET_PORT_RANGE)
-inline constexpr uint32_t kTokenSize = 8;          // sizeof(INET_PORT_RESERVATION_TOKEN)
-inline constexpr uint32_t kInstanceSize = 16;      // sizeof(INET_PORT_RESERVATION_INSTANCE)
+inline constexpr uint32_t kPortRangeSize = 4;  // sizeof(INET_PORT_RANGE)
+inline constexpr uint32_t kTokenSize = 8;      // sizeof(INET_PORT_RESERVATION_TOKEN)
+inline constexpr uint32_t kInstanceSize = 16;  // sizeof(INET_PORT_RESERVATION_INSTANCE)
 
 // WSAIoctl(SIO_ACQUIRE_PORT_RESERVATION). request.start == 0 is a wildcard.
 struct Acquire {
@@ -121,11 +121,10 @@ struct GetSockName {
 
 }  // namespace call
 
-using Call = std::variant<call::StartProcess, call::EndProcess, call::Reboot,
-                          call::SetDynamicRange, call::CreatePersistent, call::LookupPersistent,
-                          call::DeletePersistent, call::OpenSocket, call::CloseSocket,
-                          call::Acquire, call::Release, call::Associate, call::Bind,
-                          call::GetSockName>;
+using Call = std::variant<call::StartProcess, call::EndProcess, call::Reboot, call::SetDynamicRange,
+                          call::CreatePersistent, call::LookupPersistent, call::DeletePersistent,
+                          call::OpenSocket, call::CloseSocket, call::Acquire, call::Release,
+                          call::Associate, call::Bind, call::GetSockName>;
 
 // A one-line, human-readable rendering, e.g.
 // "p1 CreatePersistentTcpPortReservation(5000, 10)". Tokens print in hex.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace portpool {
@@ -43,9 +44,7 @@ std::string ErrorName(Error error);
 // number. nullopt for anything else.
 std::optional<Error> ErrorFromName(absl::string_view name);
 
-inline std::ostream& operator<<(std::ostream& os, Error error) {
-  return os << ErrorName(error);
-}
+inline std::ostream& operator<<(std::ostream& os, Error error) { return os << ErrorName(error); }
 
 template <typename Sink>
 void AbslStringify(Sink& sink, Error error) {

@@ -28,6 +28,7 @@
 #include "portpool/call.h"
 #include "portpool/expectation.h"
 #include "portpool/ids.h"
+#include "portpool/mutant.h"
 #include "portpool/outcome.h"
 #include "portpool/port_pool.h"
 #include "portpool/random.h"
@@ -70,11 +71,17 @@ struct SocketState {
   std::vector<uint16_t> acquired;  // starts of runtime blocks acquired here
 };
 
+struct MachineOptions {
+  // A deliberate fault, for the mutation test only (see mutant.h).
+  Mutant mutant = Mutant::kNone;
+};
+
 class Machine {
  public:
   // `seed` decides every choice the simulator makes: the same seed and the
   // same calls give the same answers.
-  explicit Machine(uint64_t seed);
+  explicit Machine(uint64_t seed, MachineOptions options = {});
+  const MachineOptions& options() const { return options_; }
 
   // --- The loose specification -------------------------------------------
   // The answers Windows may give to `call` in the current state. An error
@@ -148,6 +155,11 @@ class Machine {
   bool PayloadMatches(const Answer& answer, const Expectation& e, const Outcome& o) const;
   bool TokenIsFresh(const std::optional<Token>& token) const;
 
+  bool Mutated(Mutant m) const { return options_.mutant == m; }
+  // Error codes as the kAccessAndInUseSwapped mutant would give them.
+  Error MaybeSwapped(Error error) const;
+
+  MachineOptions options_;
   std::array<PortPool, 2> pools_;
   absl::flat_hash_map<ProcessId, ProcessState> processes_;
   absl::flat_hash_map<SocketId, SocketState> sockets_;

@@ -16,11 +16,11 @@ namespace portpool {
 
 struct Outcome {
   Error error = Error::kNoError;
-  std::optional<Token> token;       // Create, Lookup, Acquire
-  std::optional<PortRange> block;   // Acquire (host order)
-  std::optional<uint16_t> port;     // bind, getsockname (host order)
-  std::optional<ProcessId> process; // StartProcess
-  std::optional<SocketId> socket;   // OpenSocket
+  std::optional<Token> token;        // Create, Lookup, Acquire
+  std::optional<PortRange> block;    // Acquire (host order)
+  std::optional<uint16_t> port;      // bind, getsockname (host order)
+  std::optional<ProcessId> process;  // StartProcess
+  std::optional<SocketId> socket;    // OpenSocket
 
   bool ok() const { return error == Error::kNoError; }
   friend bool operator==(const Outcome&, const Outcome&) = default;

@@ -8,6 +8,7 @@
 #define PORTPOOL_RULES_H_
 
 #include <span>
+
 #include "absl/strings/string_view.h"
 
 namespace portpool {

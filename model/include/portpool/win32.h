@@ -178,6 +178,7 @@ class ModelApi final : public Api {
   std::optional<Outcome> RunSocketCall(const Call& call);
   int Fail(Error error);
   std::optional<SocketId> ToSocketId(SOCKET s) const;
+  PortRange HostBlock(USHORT network_start, USHORT count) const;
 
   Machine& machine_;
   ProcessId process_;
