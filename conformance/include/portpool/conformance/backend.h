@@ -1,0 +1,47 @@
+// A backend runs calls for the conformance suite: the simulator, or the real
+// Windows API. The checker judges every answer a backend gives against the
+// model, so any backend that implements this interface can be diffed.
+//
+// Ids in calls and outcomes are the backend's own (its process and socket
+// numbering, its tokens); the checker maps them onto the model's.
+#ifndef PORTPOOL_CONFORMANCE_BACKEND_H_
+#define PORTPOOL_CONFORMANCE_BACKEND_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "portpool/call.h"
+#include "portpool/outcome.h"
+
+namespace portpool::conformance {
+
+// The environment controls a backend can provide. Real Windows cannot
+// reboot inside a test or drop its own elevation; generators leave out the
+// calls a backend cannot run.
+struct Capabilities {
+  bool reboot = true;
+  bool end_process = true;
+  bool unelevated_process = true;
+  bool elevated_process = true;
+  bool several_processes = true;
+  bool set_dynamic_range = true;
+};
+
+// Whether `call` needs only what `capabilities` provides.
+bool Supports(const Capabilities& capabilities, const Call& call);
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // "simulator seed=42", "windows build=22631".
+  virtual std::string Describe() const = 0;
+  virtual Capabilities capabilities() const = 0;
+  // Runs one call and returns what it answered. An error status means the
+  // backend could not run the call at all (unsupported here, a harness
+  // fault); it is never a Windows answer.
+  virtual absl::StatusOr<Outcome> Run(const Call& call) = 0;
+};
+
+}  // namespace portpool::conformance
+
+#endif  // PORTPOOL_CONFORMANCE_BACKEND_H_
