@@ -104,6 +104,26 @@ const SocketState* Machine::OwnedSocket(ProcessId process, SocketId socket) cons
 // Expect
 
 absl::StatusOr<Expectation> Machine::Expect(const Call& call) const {
+  absl::StatusOr<Expectation> expectation = ExpectAnswers(call);
+  if (!expectation.ok()) return expectation;
+  // Rules every such answer relies on, for coverage and divergence reports.
+  for (const Answer& answer : expectation->answers) {
+    if (answer.payload == Payload::kFreshToken || answer.payload == Payload::kSpecificBlock ||
+        answer.payload == Payload::kWildcardBlock) {
+      expectation->also.push_back(r::kTokenUnique);
+      break;
+    }
+  }
+  if (std::holds_alternative<call::CreatePersistent>(call) ||
+      std::holds_alternative<call::LookupPersistent>(call) ||
+      std::holds_alternative<call::DeletePersistent>(call) ||
+      std::holds_alternative<call::Acquire>(call) || std::holds_alternative<call::Bind>(call)) {
+    expectation->also.push_back(r::kByteOrder);
+  }
+  return expectation;
+}
+
+absl::StatusOr<Expectation> Machine::ExpectAnswers(const Call& call) const {
   Expectation e;
   // Socket calls share their first checks: live caller, then an open socket
   // of the caller (else WSAENOTSOCK).

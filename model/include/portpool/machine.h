@@ -130,6 +130,8 @@ class Machine {
   absl::StatusOr<const ProcessState*> LiveProcess(ProcessId p) const;
   // The socket if it is open and belongs to `process`.
   const SocketState* OwnedSocket(ProcessId process, SocketId socket) const;
+  // Expect without the rules every answer of a kind relies on.
+  absl::StatusOr<Expectation> ExpectAnswers(const Call& call) const;
 
   Expectation ExpectCreate(const call::CreatePersistent& c, const ProcessState& p) const;
   Expectation ExpectLookup(const call::LookupPersistent& c, const ProcessState& p) const;
