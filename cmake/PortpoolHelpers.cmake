@@ -1,0 +1,121 @@
+# Helpers shared by the per-folder CMakeLists.txt files.
+
+# portpool_add_component(<name>
+#     [DEPS <target>...]        PUBLIC link dependencies of the library
+#     [TEST_DEPS <target>...]   extra link dependencies of the tests
+#     [LABEL <label>])          ctest label of the tests (default: <name>)
+#
+# Globs the calling folder (CONFIGURE_DEPENDS, so new files need no CMake edit):
+#   include/**/*.h        public headers            (include as "portpool/...")
+#   src/*.cc, src/*.h     library sources, except src/*_test.cc
+#   src/*_test.cc         tests
+#   src/testing/*.{h,cc}  test-only helpers, except src/testing/*_test.cc (tests)
+# and defines whatever of these has sources (nothing when the folder is empty):
+#   portpool_<name>           library, STATIC (INTERFACE if header-only);
+#                             ALIAS portpool::<name>, EXPORT_NAME <name>
+#   portpool_<name>_testing   test-only helper library, linked by the tests only
+#   <name>_tests              one gtest executable for all tests of the folder,
+#                             registered with gtest_discover_tests(PRE_TEST)
+# Tests and test helpers see <folder>/src and the repository root on the
+# include path, and get PORTPOOL_SOURCE_DIR="<repository root>" defined.
+set(PORTPOOL_TEST_KINDS property mutation)
+
+function(portpool_add_component name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "LABEL" "DEPS;TEST_DEPS")
+  if(NOT arg_LABEL)
+    set(arg_LABEL "${name}")
+  endif()
+  set(dir "${CMAKE_CURRENT_SOURCE_DIR}")
+  set(lib "portpool_${name}")
+  set(testing_lib "portpool_${name}_testing")
+
+  file(GLOB_RECURSE public_headers CONFIGURE_DEPENDS "${dir}/include/*.h")
+  file(GLOB src_cc CONFIGURE_DEPENDS "${dir}/src/*.cc")
+  file(GLOB src_h CONFIGURE_DEPENDS "${dir}/src/*.h")
+  file(GLOB testing_cc CONFIGURE_DEPENDS "${dir}/src/testing/*.cc")
+  file(GLOB testing_h CONFIGURE_DEPENDS "${dir}/src/testing/*.h")
+
+  set(lib_sources ${src_cc})
+  list(FILTER lib_sources EXCLUDE REGEX "_test\\.cc$")
+  set(test_sources ${src_cc} ${testing_cc})
+  list(FILTER test_sources INCLUDE REGEX "_test\\.cc$")
+  list(FILTER testing_cc EXCLUDE REGEX "_test\\.cc$")
+
+  # --- library ---------------------------------------------------------------
+  if(lib_sources)
+    add_library(${lib} STATIC ${lib_sources} ${src_h} ${public_headers})
+    set(scope PUBLIC)
+    target_include_directories(${lib} PRIVATE "${dir}/src")
+  elseif(public_headers)
+    add_library(${lib} INTERFACE ${public_headers})
+    set(scope INTERFACE)
+  endif()
+  if(TARGET ${lib})
+    add_library(portpool::${name} ALIAS ${lib})
+    set_target_properties(${lib} PROPERTIES EXPORT_NAME ${name})
+    target_include_directories(${lib} ${scope}
+      "$<BUILD_INTERFACE:${dir}/include>"
+      "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>")
+    target_compile_features(${lib} ${scope} cxx_std_20)
+    target_link_libraries(${lib} ${scope} ${arg_DEPS})
+  endif()
+
+  if(NOT PORTPOOL_BUILD_TESTS)
+    return()
+  endif()
+
+  # --- test-only helpers -----------------------------------------------------
+  if(testing_cc)
+    add_library(${testing_lib} STATIC ${testing_cc} ${testing_h})
+    set(scope PUBLIC)
+  elseif(testing_h)
+    add_library(${testing_lib} INTERFACE ${testing_h})
+    set(scope INTERFACE)
+  endif()
+  if(TARGET ${testing_lib})
+    target_include_directories(${testing_lib} ${scope} "${dir}/src" "${PROJECT_SOURCE_DIR}")
+    target_compile_definitions(${testing_lib} ${scope} PORTPOOL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+    target_link_libraries(${testing_lib} ${scope}
+      $<TARGET_NAME_IF_EXISTS:${lib}> ${arg_DEPS} GTest::gmock rapidcheck)
+  endif()
+
+  # --- tests -----------------------------------------------------------------
+  # Tests whose file ends in _<kind>_test.cc for a kind in PORTPOOL_TEST_KINDS
+  # (property, mutation) get an executable <name>_<kind>_tests and the ctest
+  # label <kind>; the rest go to <name>_tests with the folder's label.
+  set(groups "")
+  foreach(kind IN LISTS PORTPOOL_TEST_KINDS)
+    set(kind_sources ${test_sources})
+    list(FILTER kind_sources INCLUDE REGEX "_${kind}_test\\.cc$")
+    list(FILTER test_sources EXCLUDE REGEX "_${kind}_test\\.cc$")
+    if(kind_sources)
+      set(sources_${kind} ${kind_sources})
+      list(APPEND groups ${kind})
+    endif()
+  endforeach()
+  if(test_sources)
+    set(sources_main ${test_sources})
+    list(APPEND groups main)
+  endif()
+  foreach(group IN LISTS groups)
+    if(group STREQUAL "main")
+      set(exe "${name}_tests")
+      set(label "${arg_LABEL}")
+    else()
+      set(exe "${name}_${group}_tests")
+      set(label "${group}")
+    endif()
+    add_executable(${exe} ${sources_${group}})
+    target_include_directories(${exe} PRIVATE "${dir}/src" "${PROJECT_SOURCE_DIR}")
+    target_compile_definitions(${exe} PRIVATE PORTPOOL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+    target_link_libraries(${exe} PRIVATE
+      $<TARGET_NAME_IF_EXISTS:${lib}>
+      $<TARGET_NAME_IF_EXISTS:${testing_lib}>
+      ${arg_DEPS} ${arg_TEST_DEPS}
+      GTest::gtest_main GTest::gmock rapidcheck rapidcheck_gtest)
+    gtest_discover_tests(${exe}
+      DISCOVERY_MODE PRE_TEST
+      DISCOVERY_TIMEOUT 120
+      PROPERTIES LABELS "${label}")
+  endforeach()
+endfunction()

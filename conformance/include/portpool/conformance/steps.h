@@ -1,0 +1,92 @@
+// Abstract steps for generated call sequences, and their resolution into
+// calls against the live state of a run.
+//
+// A step names processes, sockets and tokens by index into what is live when
+// it runs ("socket 2 of process 1"), not by id, so a sequence keeps its
+// meaning when rapidcheck shrinks it by dropping steps. Generation is
+// steered to where bugs live: a small set of ports around the edges (1,
+// 65535, the dynamic range's ends, a shared window), tiny and huge counts,
+// reboots and process ends in the middle, byte-swapped ports (the host-order
+// mistake), short buffers and bogus tokens.
+#ifndef PORTPOOL_CONFORMANCE_STEPS_H_
+#define PORTPOOL_CONFORMANCE_STEPS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "portpool/call.h"
+#include "portpool/conformance/backend.h"
+#include "portpool/conformance/checker.h"
+#include "rapidcheck.h"
+
+namespace portpool::conformance {
+
+struct StepSpec {
+  enum class Kind : uint8_t {
+    kStartProcess,
+    kEndProcess,
+    kReboot,
+    kSetDynamicRange,
+    kCreate,
+    kLookup,
+    kDelete,
+    kOpenSocket,
+    kCloseSocket,
+    kAcquire,
+    kRelease,
+    kAssociate,
+    kBind,
+    kGetSockName,
+  };
+  Kind kind = Kind::kStartProcess;
+  uint8_t process = 0;  // index into live processes
+  uint8_t socket = 0;   // index into the process's open sockets
+  uint8_t token = 0;    // index into tokens seen, newest first; 255: bogus
+  bool elevated = true;
+  Protocol protocol = Protocol::kTcp;
+  Family family = Family::kIpv4;
+  uint16_t port = 0;
+  uint16_t count = 0;
+  // Rare variations: null token pointer, short buffers, wildcard.
+  uint8_t variant = 0;
+};
+
+std::ostream& operator<<(std::ostream& os, const StepSpec& spec);
+
+// A generator of single steps; leaves out what `capabilities` cannot run.
+rc::Gen<StepSpec> GenStep(const Capabilities& capabilities);
+
+// The live state of a run in the backend's ids, kept from checked calls.
+class LiveState {
+ public:
+  void Observe(const CheckedCall& checked);
+  const std::vector<std::pair<ProcessId, bool>>& processes() const { return processes_; }
+  const std::vector<SocketId>* sockets_of(ProcessId process) const;
+  const std::vector<Token>& tokens() const { return tokens_; }
+
+ private:
+  std::vector<std::pair<ProcessId, bool>> processes_;  // id, elevated
+  std::map<uint32_t, std::vector<SocketId>> sockets_;  // by process id
+  std::vector<Token> tokens_;
+};
+
+// The call a step stands for now, or nullopt if it cannot apply (no live
+// process yet, say). A sequence always starts processes first itself.
+std::optional<Call> Resolve(const StepSpec& spec, const LiveState& state);
+
+// Runs `steps` on a checker, stopping at the first divergence; returns the
+// divergent call, or nullopt if all conformed. Harness errors are returned
+// as statuses.
+absl::StatusOr<std::optional<CheckedCall>> RunSteps(const std::vector<StepSpec>& steps,
+                                                    Checker& checker);
+
+// The run so far as readable lines, one call and answer each.
+std::string FormatHistory(const Checker& checker);
+
+}  // namespace portpool::conformance
+
+#endif  // PORTPOOL_CONFORMANCE_STEPS_H_

@@ -1,0 +1,204 @@
+#include "portpool/conformance/steps.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "portpool/win32.h"
+
+namespace portpool::conformance {
+namespace {
+
+using Kind = StepSpec::Kind;
+
+// Ports where bugs live: the bottom and top of the port space, a shared
+// window where blocks collide, and both ends of each dynamic range the steps
+// can set (default 49152+16384, 60000+255, 65281+255).
+constexpr uint16_t kPorts[] = {1,     2,     3,     5000,  5001,  5002,  5003,  5004,
+                               5005,  5006,  5007,  5008,  5009,  5010,  5011,  49151,
+                               49152, 49153, 59999, 60000, 60001, 60253, 60254, 60255,
+                               65280, 65281, 65282, 65533, 65534, 65535};
+constexpr uint16_t kCounts[] = {1, 1, 1, 2, 2, 3, 4, 5, 8, 0, 64, 255, 300};
+constexpr PortRange kDynamicRanges[] = {{49152, 16384}, {60000, 255}, {65281, 255}, {60000, 100}};
+
+rc::Gen<uint16_t> GenPort() {
+  return rc::gen::weightedOneOf<uint16_t>({
+      {12, rc::gen::elementOf(std::vector<uint16_t>(std::begin(kPorts), std::end(kPorts)))},
+      // The host-order mistake: the byte-swapped form of a window port.
+      {1, rc::gen::map(rc::gen::inRange<uint16_t>(5000, 5012),
+                       [](uint16_t p) { return win32::NetworkToHost(p); })},
+      {1, rc::gen::just<uint16_t>(0)},
+  });
+}
+
+rc::Gen<Kind> GenKind(const Capabilities& caps) {
+  // Weights as repeats: rapidcheck's weighted generators take only
+  // initializer lists, and the list depends on the capabilities.
+  const std::pair<int, Kind> weights[] = {
+      {2, Kind::kStartProcess}, {6, Kind::kCreate},      {4, Kind::kLookup},
+      {4, Kind::kDelete},       {4, Kind::kOpenSocket},  {2, Kind::kCloseSocket},
+      {6, Kind::kAcquire},      {2, Kind::kRelease},     {4, Kind::kAssociate},
+      {6, Kind::kBind},         {2, Kind::kGetSockName}, {1, Kind::kEndProcess},
+      {1, Kind::kReboot},       {1, Kind::kSetDynamicRange},
+  };
+  std::vector<Kind> kinds;
+  for (const auto& [weight, kind] : weights) {
+    if (kind == Kind::kEndProcess && !caps.end_process) continue;
+    if (kind == Kind::kReboot && !caps.reboot) continue;
+    if (kind == Kind::kSetDynamicRange && !caps.set_dynamic_range) continue;
+    kinds.insert(kinds.end(), weight, kind);
+  }
+  return rc::gen::elementOf(kinds);
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const StepSpec& s) {
+  return os << "step{kind=" << static_cast<int>(s.kind) << " process=" << int{s.process}
+            << " socket=" << int{s.socket} << " token=" << int{s.token}
+            << " elevated=" << s.elevated << " " << ProtocolName(s.protocol) << " "
+            << FamilyName(s.family) << " port=" << s.port << " count=" << s.count
+            << " variant=" << int{s.variant} << "}";
+}
+
+rc::Gen<StepSpec> GenStep(const Capabilities& caps) {
+  const bool only_elevated = !caps.unelevated_process;
+  const bool only_unelevated = !caps.elevated_process;
+  return rc::gen::build<StepSpec>(
+      rc::gen::set(&StepSpec::kind, GenKind(caps)),
+      rc::gen::set(&StepSpec::process, rc::gen::inRange<uint8_t>(0, 4)),
+      rc::gen::set(&StepSpec::socket, rc::gen::inRange<uint8_t>(0, 4)),
+      rc::gen::set(&StepSpec::token,
+                   rc::gen::weightedOneOf<uint8_t>(
+                       {{8, rc::gen::inRange<uint8_t>(0, 4)}, {1, rc::gen::just<uint8_t>(255)}})),
+      rc::gen::set(&StepSpec::elevated,
+                   only_elevated     ? rc::gen::just(true)
+                   : only_unelevated ? rc::gen::just(false)
+                                     : rc::gen::weightedOneOf<bool>(
+                                           {{3, rc::gen::just(true)}, {1, rc::gen::just(false)}})),
+      rc::gen::set(&StepSpec::protocol, rc::gen::element(Protocol::kTcp, Protocol::kUdp)),
+      rc::gen::set(&StepSpec::family,
+                   rc::gen::weightedOneOf<Family>(
+                       {{3, rc::gen::just(Family::kIpv4)}, {1, rc::gen::just(Family::kIpv6)}})),
+      rc::gen::set(&StepSpec::port, GenPort()),
+      rc::gen::set(&StepSpec::count, rc::gen::elementOf(std::vector<uint16_t>(std::begin(kCounts),
+                                                                              std::end(kCounts)))),
+      rc::gen::set(&StepSpec::variant, rc::gen::inRange<uint8_t>(0, 24)));
+}
+
+void LiveState::Observe(const CheckedCall& checked) {
+  const Outcome& o = checked.outcome;
+  if (o.token) tokens_.push_back(*o.token);
+  if (!o.ok()) return;
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, call::StartProcess>) {
+          processes_.emplace_back(*o.process, c.elevated);
+        } else if constexpr (std::is_same_v<T, call::EndProcess>) {
+          std::erase_if(processes_, [&](const auto& p) { return p.first == c.process; });
+          sockets_.erase(c.process.value);
+        } else if constexpr (std::is_same_v<T, call::Reboot>) {
+          processes_.clear();
+          sockets_.clear();
+        } else if constexpr (std::is_same_v<T, call::OpenSocket>) {
+          sockets_[c.process.value].push_back(*o.socket);
+        } else if constexpr (std::is_same_v<T, call::CloseSocket>) {
+          std::erase(sockets_[c.process.value], c.socket);
+        }
+      },
+      checked.call);
+}
+
+const std::vector<SocketId>* LiveState::sockets_of(ProcessId process) const {
+  auto it = sockets_.find(process.value);
+  return it == sockets_.end() ? nullptr : &it->second;
+}
+
+std::optional<Call> Resolve(const StepSpec& s, const LiveState& state) {
+  if (s.kind == Kind::kStartProcess || state.processes().empty()) {
+    return call::StartProcess{state.processes().empty() ? true : s.elevated};
+  }
+  if (s.kind == Kind::kReboot) return call::Reboot{};
+  if (s.kind == Kind::kSetDynamicRange) {
+    const PortRange range = kDynamicRanges[s.variant % std::size(kDynamicRanges)];
+    // Now and then an invalid range, to see it refused.
+    if (s.variant == 23) return call::SetDynamicRange{s.protocol, PortRange{1000, 10}};
+    return call::SetDynamicRange{s.protocol, range};
+  }
+  const auto& [process, elevated] = state.processes()[s.process % state.processes().size()];
+  (void)elevated;
+  if (s.kind == Kind::kEndProcess) return call::EndProcess{process};
+  const PortRange block{s.port, s.count};
+  const bool null_token = s.variant == 1;
+  switch (s.kind) {
+    case Kind::kCreate:
+      return call::CreatePersistent{process, s.protocol, block, null_token};
+    case Kind::kLookup:
+      return call::LookupPersistent{process, s.protocol, block, null_token};
+    case Kind::kDelete:
+      return call::DeletePersistent{process, s.protocol, block};
+    case Kind::kOpenSocket:
+      return call::OpenSocket{process, s.protocol, s.family};
+    default:
+      break;
+  }
+  // Socket calls: a live socket of the process, or now and then a bogus one.
+  const std::vector<SocketId>* sockets = state.sockets_of(process);
+  if (sockets == nullptr || sockets->empty()) {
+    return call::OpenSocket{process, s.protocol, s.family};
+  }
+  const SocketId socket =
+      s.variant == 2 ? SocketId{0x7ffffff0} : (*sockets)[s.socket % sockets->size()];
+  Token token = 0x5eed0000dead0000ULL + s.token;  // a token nobody was given
+  if (s.token != 255 && !state.tokens().empty()) {
+    token = state.tokens()[state.tokens().size() - 1 - s.token % state.tokens().size()];
+  }
+  const uint32_t in_size_token = s.variant == 3 ? 4 : call::kTokenSize;
+  switch (s.kind) {
+    case Kind::kCloseSocket:
+      return call::CloseSocket{process, socket};
+    case Kind::kAcquire: {
+      call::Acquire acquire{process, socket, block};
+      if (s.variant < 8) acquire.request.start = 0;  // a third of acquires are wildcards
+      if (s.variant == 9) acquire.out_size = 8;
+      if (s.variant == 10) acquire.in_size = 2;
+      return acquire;
+    }
+    case Kind::kRelease:
+      return call::Release{process, socket, token, in_size_token};
+    case Kind::kAssociate:
+      return call::Associate{process, socket, token, in_size_token};
+    case Kind::kBind:
+      return call::Bind{process, socket, s.variant < 12 ? uint16_t{0} : s.port};
+    case Kind::kGetSockName:
+      return call::GetSockName{process, socket};
+    default:
+      return std::nullopt;
+  }
+}
+
+absl::StatusOr<std::optional<CheckedCall>> RunSteps(const std::vector<StepSpec>& steps,
+                                                    Checker& checker) {
+  LiveState state;
+  for (const StepSpec& spec : steps) {
+    std::optional<Call> call = Resolve(spec, state);
+    if (!call) continue;
+    absl::StatusOr<CheckedCall> checked = checker.Step(*call);
+    if (!checked.ok()) return checked.status();
+    if (!checked->verdict.conforms) return std::optional<CheckedCall>(*checked);
+    state.Observe(*checked);
+  }
+  return std::optional<CheckedCall>();
+}
+
+std::string FormatHistory(const Checker& checker) {
+  std::string text;
+  int n = 0;
+  for (const CheckedCall& c : checker.history()) {
+    absl::StrAppend(&text, ++n, ": ", DescribeCall(c.call), " -> ", DescribeOutcome(c.outcome),
+                    c.verdict.conforms ? "" : "   <-- DIVERGES: ", c.verdict.explanation, "\n");
+  }
+  return text;
+}
+
+}  // namespace portpool::conformance
