@@ -280,7 +280,8 @@ Expectation Machine::ExpectLookup(const call::LookupPersistent& c, const Process
       e.token = block->token;
       answers.Succeed(Payload::kExactToken, r::kLookupToken);
     } else {
-      answers.Succeed(Payload::kFreshToken, r::kTokenReboot);
+      // Unknown after a reboot, or after a Create whose Token was null.
+      answers.Succeed(Payload::kFreshToken, boot_ > 0 ? r::kTokenReboot : r::kCreateNullToken);
     }
   }
   answers.Finish();

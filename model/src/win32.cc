@@ -177,13 +177,9 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
                        LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
                        LPWSAOVERLAPPED lpOverlapped,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
-  auto id = ToSocketId(s);
-  const SocketState* state = id ? machine_.socket(*id) : nullptr;
-  if (state == nullptr || state->owner != process_) {
-    RunSocketCall(call::GetSockName{process_, id.value_or(SocketId{0})});
-    if (lpcbBytesReturned != nullptr) *lpcbBytesReturned = 0;
-    return SOCKET_ERROR;
-  }
+  // A socket that is not this process's gets WSAENOTSOCK from the model
+  // itself, through the ioctl's own call below.
+  const SocketId id = ToSocketId(s).value_or(SocketId{0});
   if (lpOverlapped != nullptr || lpCompletionRoutine != nullptr) return Fail(Error::kWsaEinval);
   if (lpcbBytesReturned == nullptr) return Fail(Error::kWsaEfault);
   *lpcbBytesReturned = 0;
@@ -199,7 +195,7 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
       INET_PORT_RANGE range{};
       if (in_size >= sizeof(range)) std::memcpy(&range, lpvInBuffer, sizeof(range));
       auto outcome = RunSocketCall(call::Acquire{
-          process_, *id, HostBlock(range.StartPort, range.NumberOfPorts), in_size, out_size});
+          process_, id, HostBlock(range.StartPort, range.NumberOfPorts), in_size, out_size});
       if (!outcome) return SOCKET_ERROR;
       INET_PORT_RESERVATION_INSTANCE instance{};
       instance.Reservation.StartPort = HostToNetwork(outcome->block->start);
@@ -210,12 +206,17 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
       return 0;
     }
     case SIO_RELEASE_PORT_RESERVATION:
-      return RunSocketCall(call::Release{process_, *id, read_token(), in_size}) ? 0 : SOCKET_ERROR;
+      return RunSocketCall(call::Release{process_, id, read_token(), in_size}) ? 0 : SOCKET_ERROR;
     case SIO_ASSOCIATE_PORT_RESERVATION:
       return RunSocketCall(call::Associate{process_, *id, read_token(), in_size}) ? 0
                                                                                   : SOCKET_ERROR;
-    default:
+    default: {
+      const SocketState* state = machine_.socket(id);
+      if (!machine_.IsLive(process_) || state == nullptr || state->owner != process_) {
+        return Fail(Error::kWsaEnotsock);
+      }
       return Fail(Error::kWsaEopnotsupp);
+    }
   }
 }
 

@@ -34,7 +34,7 @@ enum class Payload : uint8_t {
   kEphemeralPort,   // a port inside Expectation::window that no block and no
                     // binding of the protocol holds
   kPortFromBlocks,  // a port inside one of Expectation::candidates that no
-                    // binding of the protocol and family holds
+                    // binding of the protocol holds (either family)
   kExactPort,       // exactly Expectation::port
 };
 
