@@ -25,6 +25,22 @@ struct Command {
 int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 extern const char kDemoUsage[];
 
+// replay_command.cc
+int RunReplay(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kReplayUsage[];
+
+// shrink_command.cc
+int RunShrink(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kShrinkUsage[];
+
+// simulate_command.cc
+int RunSimulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kSimulateUsage[];
+
+// show_command.cc
+int RunShow(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kShowUsage[];
+
 }  // namespace portpool::cli
 
 #endif  // PORTPOOL_CONFORMANCE_CLI_COMMANDS_H_

@@ -12,6 +12,14 @@ namespace {
 const Command kCommands[] = {
     {"demo", "run a seeded simulation of random calls with a reboot and print it", kDemoUsage,
      RunDemo},
+    {"simulate", "write a seeded simulation of random calls as a trace file", kSimulateUsage,
+     RunSimulate},
+    {"replay", "check trace files against the model; report the first divergence",
+     kReplayUsage, RunReplay},
+    {"shrink", "cut a divergent trace down to a minimal one that still diverges", kShrinkUsage,
+     RunShrink},
+    {"show", "replay a trace and print the reservations and bindings it leaves", kShowUsage,
+     RunShow},
 };
 
 void PrintHelp(std::ostream& out) {

@@ -15,7 +15,7 @@ namespace portpool::cli {
 
 // Reads and parses a trace file; the error names the file (and line).
 absl::StatusOr<traces::Trace> LoadTrace(const std::string& path);
-// Writes `text` to `path`, or to stdout-like `out` when `path` is "-".
+// Writes `text` to the file `path`, replacing it.
 absl::Status WriteFile(const std::string& path, const std::string& text);
 
 // "FILE:LINE" (or "FILE, step N" for a step without a line).

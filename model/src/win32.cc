@@ -208,8 +208,7 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
     case SIO_RELEASE_PORT_RESERVATION:
       return RunSocketCall(call::Release{process_, id, read_token(), in_size}) ? 0 : SOCKET_ERROR;
     case SIO_ASSOCIATE_PORT_RESERVATION:
-      return RunSocketCall(call::Associate{process_, *id, read_token(), in_size}) ? 0
-                                                                                  : SOCKET_ERROR;
+      return RunSocketCall(call::Associate{process_, id, read_token(), in_size}) ? 0 : SOCKET_ERROR;
     default: {
       const SocketState* state = machine_.socket(id);
       if (!machine_.IsLive(process_) || state == nullptr || state->owner != process_) {
