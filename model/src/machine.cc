@@ -114,6 +114,13 @@ absl::StatusOr<Expectation> Machine::Expect(const Call& call) const {
       break;
     }
   }
+  for (const Answer& answer : expectation->answers) {
+    if ((answer.payload == Payload::kEphemeralPort || answer.payload == Payload::kWildcardBlock) &&
+        expectation->window == kDefaultDynamicRange) {
+      expectation->also.push_back(r::kDynamicRangeDefault);
+      break;
+    }
+  }
   if (std::holds_alternative<call::CreatePersistent>(call) ||
       std::holds_alternative<call::LookupPersistent>(call) ||
       std::holds_alternative<call::DeletePersistent>(call) ||
@@ -459,15 +466,16 @@ std::vector<PortRange> Machine::LiveAssociationRanges(const SocketState& s) cons
 void Machine::ExpectPlainBind(uint16_t port, const SocketState& s, Expectation& e) const {
   AnswerBuilder answers(e);
   const PortPool& pool = this->pool(s.protocol);
+  RuleId success_rule = r::kBindSpecific;
   if (const Binding* binding = pool.BindingAt(port)) {
     const Family other = s.family == Family::kIpv4 ? Family::kIpv6 : Family::kIpv4;
     if (binding->of(s.family)) {
       answers.Fail(MaybeSwapped(E::kWsaEaddrinuse), r::kBindInUse);
     } else if (binding->of(other)) {
       answers.MayFail({E::kWsaEaddrinuse}, r::kBindOtherFamily);
+      success_rule = r::kBindOtherFamily;
     }
   }
-  RuleId success_rule = r::kBindSpecific;
   if (auto held = pool.BlockAt(port)) {
     const Block& block = *held->second;
     if (block.kind == BlockKind::kPersistent) {
