@@ -132,6 +132,14 @@ absl::StatusOr<Outcome> ApiRunner::Run(win32::Api& api, const Call& call) {
             length = sizeof(address6);
           }
           if (api.bind(s, name, length) != 0) return Failed(api.WSAGetLastError());
+          // bind does not say which port it took: ask, as a program would.
+          sockaddr_in6 bound{};
+          int bound_length = sizeof(bound);
+          if (api.getsockname(s, reinterpret_cast<sockaddr*>(&bound), &bound_length) != 0) {
+            return absl::InternalError(absl::StrCat("bind succeeded but getsockname failed with ",
+                                                    api.WSAGetLastError()));
+          }
+          o.port = NetworkToHost(bound.sin6_port);  // same offset as sin_port
           return o;
         } else if constexpr (std::is_same_v<T, call::GetSockName>) {
           sockaddr_in6 address{};

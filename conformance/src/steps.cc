@@ -22,6 +22,9 @@ constexpr PortRange kDynamicRanges[] = {{49152, 16384}, {60000, 255}, {65281, 25
 
 rc::Gen<uint16_t> GenPort() {
   return rc::gen::weightedOneOf<uint16_t>({
+      // A tight spot where blocks, binds and acquires of several processes
+      // collide often.
+      {8, rc::gen::inRange<uint16_t>(5000, 5004)},
       {12, rc::gen::elementOf(std::vector<uint16_t>(std::begin(kPorts), std::end(kPorts)))},
       // The host-order mistake: the byte-swapped form of a window port.
       {1, rc::gen::map(rc::gen::inRange<uint16_t>(5000, 5012),
@@ -34,10 +37,10 @@ rc::Gen<Kind> GenKind(const Capabilities& caps) {
   // Weights as repeats: rapidcheck's weighted generators take only
   // initializer lists, and the list depends on the capabilities.
   const std::pair<int, Kind> weights[] = {
-      {2, Kind::kStartProcess}, {6, Kind::kCreate},      {4, Kind::kLookup},
-      {4, Kind::kDelete},       {4, Kind::kOpenSocket},  {2, Kind::kCloseSocket},
-      {6, Kind::kAcquire},      {2, Kind::kRelease},     {4, Kind::kAssociate},
-      {6, Kind::kBind},         {2, Kind::kGetSockName}, {1, Kind::kEndProcess},
+      {2, Kind::kStartProcess}, {6, Kind::kCreate},          {4, Kind::kLookup},
+      {4, Kind::kDelete},       {4, Kind::kOpenSocket},      {2, Kind::kCloseSocket},
+      {6, Kind::kAcquire},      {2, Kind::kRelease},         {4, Kind::kAssociate},
+      {6, Kind::kBind},         {2, Kind::kGetSockName},     {1, Kind::kEndProcess},
       {1, Kind::kReboot},       {1, Kind::kSetDynamicRange},
   };
   std::vector<Kind> kinds;
@@ -63,26 +66,31 @@ std::ostream& operator<<(std::ostream& os, const StepSpec& s) {
 rc::Gen<StepSpec> GenStep(const Capabilities& caps) {
   const bool only_elevated = !caps.unelevated_process;
   const bool only_unelevated = !caps.elevated_process;
-  return rc::gen::build<StepSpec>(
-      rc::gen::set(&StepSpec::kind, GenKind(caps)),
-      rc::gen::set(&StepSpec::process, rc::gen::inRange<uint8_t>(0, 4)),
-      rc::gen::set(&StepSpec::socket, rc::gen::inRange<uint8_t>(0, 4)),
-      rc::gen::set(&StepSpec::token,
-                   rc::gen::weightedOneOf<uint8_t>(
-                       {{8, rc::gen::inRange<uint8_t>(0, 4)}, {1, rc::gen::just<uint8_t>(255)}})),
-      rc::gen::set(&StepSpec::elevated,
-                   only_elevated     ? rc::gen::just(true)
-                   : only_unelevated ? rc::gen::just(false)
-                                     : rc::gen::weightedOneOf<bool>(
-                                           {{3, rc::gen::just(true)}, {1, rc::gen::just(false)}})),
-      rc::gen::set(&StepSpec::protocol, rc::gen::element(Protocol::kTcp, Protocol::kUdp)),
-      rc::gen::set(&StepSpec::family,
-                   rc::gen::weightedOneOf<Family>(
-                       {{3, rc::gen::just(Family::kIpv4)}, {1, rc::gen::just(Family::kIpv6)}})),
-      rc::gen::set(&StepSpec::port, GenPort()),
-      rc::gen::set(&StepSpec::count, rc::gen::elementOf(std::vector<uint16_t>(std::begin(kCounts),
-                                                                              std::end(kCounts)))),
-      rc::gen::set(&StepSpec::variant, rc::gen::inRange<uint8_t>(0, 24)));
+  // rapidcheck scales integer ranges with the test size, which would make
+  // early sequences use only the first ports, counts and variants; a step's
+  // choices are categories, not magnitudes, so fix the size.
+  return rc::gen::resize(
+      rc::kNominalSize,
+      rc::gen::build<StepSpec>(
+          rc::gen::set(&StepSpec::kind, GenKind(caps)),
+          rc::gen::set(&StepSpec::process, rc::gen::inRange<uint8_t>(0, 4)),
+          rc::gen::set(&StepSpec::socket, rc::gen::inRange<uint8_t>(0, 4)),
+          rc::gen::set(&StepSpec::token,
+                       rc::gen::weightedOneOf<uint8_t>({{8, rc::gen::inRange<uint8_t>(0, 4)},
+                                                        {1, rc::gen::just<uint8_t>(255)}})),
+          rc::gen::set(&StepSpec::elevated, only_elevated     ? rc::gen::just(true)
+                                            : only_unelevated ? rc::gen::just(false)
+                                                              : rc::gen::weightedOneOf<bool>(
+                                                                    {{3, rc::gen::just(true)},
+                                                                     {1, rc::gen::just(false)}})),
+          rc::gen::set(&StepSpec::protocol, rc::gen::element(Protocol::kTcp, Protocol::kUdp)),
+          rc::gen::set(&StepSpec::family,
+                       rc::gen::weightedOneOf<Family>(
+                           {{3, rc::gen::just(Family::kIpv4)}, {1, rc::gen::just(Family::kIpv6)}})),
+          rc::gen::set(&StepSpec::port, GenPort()),
+          rc::gen::set(&StepSpec::count, rc::gen::elementOf(std::vector<uint16_t>(
+                                             std::begin(kCounts), std::end(kCounts)))),
+          rc::gen::set(&StepSpec::variant, rc::gen::inRange<uint8_t>(0, 24))));
 }
 
 void LiveState::Observe(const CheckedCall& checked) {
@@ -104,6 +112,8 @@ void LiveState::Observe(const CheckedCall& checked) {
           sockets_[c.process.value].push_back(*o.socket);
         } else if constexpr (std::is_same_v<T, call::CloseSocket>) {
           std::erase(sockets_[c.process.value], c.socket);
+        } else if constexpr (std::is_same_v<T, call::Bind>) {
+          bound_.insert(c.socket.value);
         }
       },
       checked.call);
@@ -147,8 +157,22 @@ std::optional<Call> Resolve(const StepSpec& s, const LiveState& state) {
   if (sockets == nullptr || sockets->empty()) {
     return call::OpenSocket{process, s.protocol, s.family};
   }
-  const SocketId socket =
-      s.variant == 2 ? SocketId{0x7ffffff0} : (*sockets)[s.socket % sockets->size()];
+  SocketId socket = (*sockets)[s.socket % sockets->size()];
+  if (s.kind == Kind::kBind || s.kind == Kind::kAssociate) {
+    // Binding and associating mostly make sense before a socket is bound:
+    // prefer an unbound socket, or open one, but now and then use a bound
+    // one to see it refused.
+    std::vector<SocketId> unbound;
+    for (SocketId candidate : *sockets) {
+      if (!state.bound(candidate)) unbound.push_back(candidate);
+    }
+    if (!unbound.empty() && s.variant % 6 != 5) {
+      socket = unbound[s.socket % unbound.size()];
+    } else if (unbound.empty() && s.variant % 6 != 5) {
+      return call::OpenSocket{process, s.protocol, s.family};
+    }
+  }
+  if (s.variant == 2) socket = SocketId{0x7ffffff0};
   Token token = 0x5eed0000dead0000ULL + s.token;  // a token nobody was given
   if (s.token != 255 && !state.tokens().empty()) {
     token = state.tokens()[state.tokens().size() - 1 - s.token % state.tokens().size()];

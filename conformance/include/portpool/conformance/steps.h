@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,11 +68,13 @@ class LiveState {
   const std::vector<std::pair<ProcessId, bool>>& processes() const { return processes_; }
   const std::vector<SocketId>* sockets_of(ProcessId process) const;
   const std::vector<Token>& tokens() const { return tokens_; }
+  bool bound(SocketId socket) const { return bound_.contains(socket.value); }
 
  private:
   std::vector<std::pair<ProcessId, bool>> processes_;  // id, elevated
   std::map<uint32_t, std::vector<SocketId>> sockets_;  // by process id
   std::vector<Token> tokens_;
+  std::set<uint32_t> bound_;  // sockets that bound successfully
 };
 
 // The call a step stands for now, or nullopt if it cannot apply (no live

@@ -1,0 +1,88 @@
+// The mutation test: every deliberately broken simulator (model/mutant.h)
+// must be caught by the suite — the documented cases or the state machine —
+// checked by the correct model. A mutant that survives means a check has no
+// teeth; add a case or a property that catches it, and for every bug the
+// suite is found to miss, add a mutant here.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "portpool/conformance/documented_cases.h"
+#include "portpool/conformance/simulator_backend.h"
+#include "portpool/conformance/steps.h"
+#include "portpool/mutant.h"
+
+namespace portpool::conformance {
+namespace {
+
+constexpr int kSequences = 400;
+constexpr int kSequenceLength = 80;
+
+// Which part of the suite caught a mutant first, and where.
+std::string CaughtByDocumentedCases(Mutant mutant, const std::vector<DocumentedCase>& cases) {
+  for (const DocumentedCase& c : cases) {
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+      SimulatorBackend backend(seed, MachineOptions{mutant});
+      RuleCoverage coverage;
+      auto result = RunDocumentedCase(c, backend, {.simulator_contract = true}, coverage);
+      if (!result.ok()) return absl::StrCat("documented case ", c.path, " (harness error)");
+      if (result->run.divergence) {
+        const CheckedCall& step = result->run.steps[*result->run.divergence];
+        return absl::StrCat("documented case ", c.rule, " (", DescribeCall(step.call), ")");
+      }
+    }
+  }
+  return "";
+}
+
+std::string CaughtByStateMachine(Mutant mutant) {
+  for (int seed = 1; seed <= kSequences; ++seed) {
+    const std::vector<StepSpec> steps =
+        rc::gen::container<std::vector<StepSpec>>(kSequenceLength, GenStep(Capabilities{}))(
+            rc::Random(seed), 50)
+            .value();
+    SimulatorBackend backend(seed, MachineOptions{mutant});
+    Checker checker(backend, {.simulator_contract = true});
+    auto divergence = RunSteps(steps, checker);
+    if (!divergence.ok()) return absl::StrCat("state machine seed ", seed, " (harness error)");
+    if (divergence->has_value()) {
+      return absl::StrCat("state machine seed ", seed, " after ", checker.history().size(),
+                          " calls (", (*divergence)->verdict.explanation.substr(0, 60), "...)");
+    }
+  }
+  return "";
+}
+
+TEST(MutationTest, EveryMutantIsCaughtBySomePartOfTheSuite) {
+  auto cases = LoadDocumentedCases(std::string(PORTPOOL_SOURCE_DIR) + "/traces/regression");
+  ASSERT_TRUE(cases.ok()) << cases.status();
+  std::printf("%-30s %-20s %s\n", "mutant", "caught by", "where");
+  int survivors = 0;
+  for (Mutant mutant : AllMutants()) {
+    const std::string by_cases = CaughtByDocumentedCases(mutant, *cases);
+    const std::string by_state_machine = CaughtByStateMachine(mutant);
+    std::printf("%-30s %-20s %s\n", std::string(MutantName(mutant)).c_str(),
+                by_cases.empty() && by_state_machine.empty() ? "SURVIVED"
+                : by_cases.empty()                           ? "state machine"
+                : by_state_machine.empty()                   ? "documented cases"
+                                                             : "both",
+                (by_cases.empty() ? by_state_machine : by_cases).c_str());
+    if (by_cases.empty() && by_state_machine.empty()) {
+      ++survivors;
+      ADD_FAILURE() << "mutant " << MutantName(mutant) << " survived the suite";
+    }
+  }
+  EXPECT_EQ(survivors, 0);
+}
+
+TEST(MutationTest, TheCorrectSimulatorIsNotFlagged) {
+  auto cases = LoadDocumentedCases(std::string(PORTPOOL_SOURCE_DIR) + "/traces/regression");
+  ASSERT_TRUE(cases.ok()) << cases.status();
+  EXPECT_EQ(CaughtByDocumentedCases(Mutant::kNone, *cases), "");
+  EXPECT_EQ(CaughtByStateMachine(Mutant::kNone), "");
+}
+
+}  // namespace
+}  // namespace portpool::conformance
