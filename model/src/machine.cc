@@ -829,14 +829,16 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
       o.block = e.block;
       o.token = fresh_token();
       break;
-    case Payload::kWildcardBlock:
-      o.block = pool.PickClearRun(e.window, e.block.count, rng_);
-      if (Mutated(Mutant::kWildcardOutsideDynamic) && o.block->start > 1 &&
-          !pool.BlockAt(o.block->start - 1u) && !pool.BindingAt(o.block->start - 1)) {
-        --o.block->start;
+    case Payload::kWildcardBlock: {
+      PortRange window = e.window;
+      if (Mutated(Mutant::kWildcardOutsideDynamic) && window.start > 16) {
+        window.start -= 16;  // the faulty allocator starts 16 ports too low
       }
+      o.block = pool.PickClearRun(window, e.block.count, rng_);
+      if (!o.block) o.block = pool.PickClearRun(e.window, e.block.count, rng_);
       o.token = fresh_token();
       break;
+    }
     case Payload::kEphemeralPort:
       o.port = pool.PickFreePort(e.window, rng_);
       if (Mutated(Mutant::kEphemeralIgnoresBlocks)) {
@@ -900,6 +902,34 @@ absl::Status Machine::SetDynamicRange(Protocol protocol, PortRange range) {
         "dynamic range ", FormatRange(range),
         " refused: it must start at 1025 or above, hold 255 ports or more, and end by 65535"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Machine::SeedExisting(Protocol protocol, PortRange range, BlockKind kind) {
+  if (!range.fits()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot seed block ", FormatRange(range), ": empty or past port 65535"));
+  }
+  PortPool& pool = mutable_pool(protocol);
+  if (pool.OverlapsAnyBlock(range)) {
+    return absl::AlreadyExistsError(absl::StrCat("cannot seed ", ProtocolName(protocol), " block ",
+                                                 FormatRange(range),
+                                                 ": it overlaps a block already known"));
+  }
+  Block block;
+  block.kind = kind;
+  block.token_known = false;
+  block.token = kInvalidToken;
+  if (kind == BlockKind::kPersistent) {
+    ++unknown_tokens_;
+  } else {
+    // Owned by no process the model knows (ids start at 1), so it is another
+    // process's block for everyone; its token is never needed.
+    block.owner = ProcessId{0};
+    block.socket = SocketId{0};
+    block.family = Family::kIpv4;
+  }
+  pool.AddBlock(range, block);
   return absl::OkStatus();
 }
 

@@ -105,6 +105,15 @@ class Machine {
   void EndProcess(ProcessId process);
   void Reboot();
   absl::Status SetDynamicRange(Protocol protocol, PortRange range);
+  // Seeds a block that was on the machine before the model started to watch
+  // it (read from `netsh int ipv4 show excludedportrange` on real Windows):
+  // kPersistent for an administered ('*') entry, added with an unknown token
+  // as after a reboot; kRuntime for an unmarked one, held by a process the
+  // model never sees (no live process owns it, so every process is foreign to
+  // it). No rule is consulted and nothing is checked but the bookkeeping: an
+  // error if `range` is empty, runs past 65535, or overlaps a block already
+  // known. Called before the first call; for a Machine used as an observer.
+  absl::Status SeedExisting(Protocol protocol, PortRange range, BlockKind kind);
 
   // --- Inspection -----------------------------------------------------------
   const PortPool& pool(Protocol p) const { return pools_[static_cast<int>(p)]; }
