@@ -1,0 +1,77 @@
+# Install test, run by ctest (test `install_test`, label `install`):
+#   1. cmake --install BUILD_DIR into WORK_DIR/prefix,
+#   2. configure CONSUMER_DIR (a project doing find_package(portpool)) with
+#      CMAKE_PREFIX_PATH=WORK_DIR/prefix and the enclosing build's compiler,
+#      build type and flags,
+#   3. build it and run it.
+#
+# cmake -DBUILD_DIR=... -DCONSUMER_DIR=... -DWORK_DIR=... [-DBUILD_TYPE=...]
+#       [-DGENERATOR=...] [-DMAKE_PROGRAM=...] [-DCXX_COMPILER=...]
+#       [-DCXX_FLAGS=...] [-DEXE_LINKER_FLAGS=...] -P scripts/install_test.cmake
+cmake_minimum_required(VERSION 3.25)
+
+foreach(var IN ITEMS BUILD_DIR CONSUMER_DIR WORK_DIR)
+  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+    message(FATAL_ERROR "install_test.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+
+set(prefix "${WORK_DIR}/prefix")
+set(consumer_build "${WORK_DIR}/consumer-build")
+
+function(run_step what)
+  message(STATUS "install_test: ${what}")
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install_test: ${what} failed (${rc})")
+  endif()
+endfunction()
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+
+set(config_args)
+if(BUILD_TYPE)
+  set(config_args --config "${BUILD_TYPE}")
+endif()
+run_step("install ${BUILD_DIR} into ${prefix}"
+  "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}" ${config_args})
+
+set(configure_args
+  -S "${CONSUMER_DIR}" -B "${consumer_build}"
+  "-DCMAKE_PREFIX_PATH=${prefix}"
+  "-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF"
+  "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
+  "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+  "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
+if(GENERATOR)
+  list(APPEND configure_args -G "${GENERATOR}")
+endif()
+if(MAKE_PROGRAM)
+  list(APPEND configure_args "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}")
+endif()
+if(CXX_COMPILER)
+  list(APPEND configure_args "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
+endif()
+run_step("configure consumer" "${CMAKE_COMMAND}" ${configure_args})
+
+# The consumer must have found the package in the temporary prefix, not an
+# installation somewhere else on the machine.
+file(STRINGS "${consumer_build}/CMakeCache.txt" found_dir REGEX "^portpool_DIR:")
+string(REGEX REPLACE "^portpool_DIR:[A-Z]+=" "" found_dir "${found_dir}")
+file(REAL_PATH "${prefix}" real_prefix)
+file(REAL_PATH "${found_dir}" real_found_dir)
+string(FIND "${real_found_dir}/" "${real_prefix}/" pos)
+if(NOT pos EQUAL 0)
+  message(FATAL_ERROR
+    "install_test: portpool was found in '${found_dir}', not under '${prefix}'")
+endif()
+
+run_step("build consumer" "${CMAKE_COMMAND}" --build "${consumer_build}" ${config_args})
+
+set(exe "${consumer_build}/portpool_install_test")
+if(BUILD_TYPE AND EXISTS "${consumer_build}/${BUILD_TYPE}/portpool_install_test")
+  set(exe "${consumer_build}/${BUILD_TYPE}/portpool_install_test")  # multi-config
+endif()
+run_step("run consumer" "${exe}")
+message(STATUS "install_test: OK")
