@@ -43,6 +43,14 @@ struct Step {
   std::vector<std::string> comments;
   // 1-based line in the file it was parsed from; 0 if built in memory.
   int line = 0;
+
+  // Equal when everything but `line` is equal: where a step was read from
+  // does not change what it says, so Parse(Print(trace)) == trace.
+  friend bool operator==(const Step& a, const Step& b) {
+    return a.call == b.call && a.token_argument == b.token_argument && a.raw_port == b.raw_port &&
+           a.outcome == b.outcome && a.outcome_token_name == b.outcome_token_name &&
+           a.comments == b.comments;
+  }
 };
 
 struct Trace {
@@ -54,6 +62,8 @@ struct Trace {
   std::vector<Step> steps;
   // Comment lines after the last step.
   std::vector<std::string> trailing_comments;
+
+  friend bool operator==(const Trace&, const Trace&) = default;
 };
 
 }  // namespace portpool::traces
