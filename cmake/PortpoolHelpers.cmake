@@ -7,7 +7,8 @@
 #
 # Globs the calling folder (CONFIGURE_DEPENDS, so new files need no CMake edit):
 #   include/**/*.h        public headers            (include as "portpool/...")
-#   src/*.cc, src/*.h     library sources, except src/*_test.cc
+#   src/*.cc, src/*.h     library sources, except src/*_test.cc (and, unless
+#                         WIN32, except src/windows_*.cc: Windows-only code)
 #   src/*_test.cc         tests
 #   src/testing/*.{h,cc}  test-only helpers, except src/testing/*_test.cc (tests)
 # and defines whatever of these has sources (nothing when the folder is empty):
@@ -34,6 +35,11 @@ function(portpool_add_component name)
   file(GLOB src_h CONFIGURE_DEPENDS "${dir}/src/*.h")
   file(GLOB testing_cc CONFIGURE_DEPENDS "${dir}/src/testing/*.cc")
   file(GLOB testing_h CONFIGURE_DEPENDS "${dir}/src/testing/*.h")
+  # src/windows_*.cc (and windows_*_test.cc) use the Windows API: built only
+  # when targeting Windows (MSVC, or mingw-w64 with cmake/mingw-w64-x86_64.cmake).
+  if(NOT WIN32)
+    list(FILTER src_cc EXCLUDE REGEX "/windows_[^/]*\\.cc$")
+  endif()
 
   set(lib_sources ${src_cc})
   list(FILTER lib_sources EXCLUDE REGEX "_test\\.cc$")
@@ -82,7 +88,8 @@ function(portpool_add_component name)
   # --- tests -----------------------------------------------------------------
   # Tests whose file ends in _<kind>_test.cc for a kind in PORTPOOL_TEST_KINDS
   # (property, mutation) get an executable <name>_<kind>_tests and the ctest
-  # label <kind>; the rest go to <name>_tests with the folder's label.
+  # labels <kind> and the folder's; the rest go to <name>_tests with the
+  # folder's label.
   set(groups "")
   foreach(kind IN LISTS PORTPOOL_TEST_KINDS)
     set(kind_sources ${test_sources})
@@ -117,5 +124,17 @@ function(portpool_add_component name)
       DISCOVERY_MODE PRE_TEST
       DISCOVERY_TIMEOUT 120
       PROPERTIES LABELS "${label}")
+    if(NOT group STREQUAL "main")
+      # Kind tests also carry the folder's label (e.g. `property` and `model`),
+      # so `ctest -L model` runs all of the model's tests. PROPERTIES above
+      # cannot pass a list, so a file ctest includes after the discovered
+      # tests sets both labels on them (${exe}_TESTS lists their names).
+      set(labels_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_labels.cmake")
+      file(WRITE "${labels_file}"
+        "if(${exe}_TESTS)\n"
+        "  set_tests_properties(\${${exe}_TESTS} PROPERTIES LABELS \"${label};${arg_LABEL}\")\n"
+        "endif()\n")
+      set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
+    endif()
   endforeach()
 endfunction()
