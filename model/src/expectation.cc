@@ -48,6 +48,9 @@ std::string DescribeAnswer(const Answer& a, const Expectation& e) {
     case Payload::kFreshToken:
       payload = " with a new unique non-zero token";
       break;
+    case Payload::kUnlearnedToken:
+      payload = " with a new unique non-zero token (or the token just associated)";
+      break;
     case Payload::kExactToken:
       payload = absl::StrFormat(" with token 0x%x", e.token);
       break;

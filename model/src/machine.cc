@@ -80,9 +80,9 @@ const SocketState* Machine::socket(SocketId s) const {
 }
 
 std::optional<Machine::TokenOwner> Machine::FindToken(Token token) const {
-  auto it = tokens_.find(token);
-  if (it == tokens_.end()) return std::nullopt;
-  return it->second;
+  const std::optional<TokenIndex::Owner> owner = tokens_.Find(token, pools_);
+  if (!owner) return std::nullopt;
+  return TokenOwner{owner->protocol, owner->start};
 }
 
 absl::StatusOr<const ProcessState*> Machine::LiveProcess(ProcessId p) const {
@@ -238,11 +238,11 @@ Expectation Machine::ExpectCreate(const call::CreatePersistent& c, const Process
   if (!zero && !c.block.fits()) answers.Fail(E::kInvalidParameter, r::kCreatePastMax);
   if (!zero && c.block.fits()) {
     bool persistent = false, runtime = false;
-    for (const auto& [range, block] : pool.Overlapping(c.block)) {
-      if (Mutated(Mutant::kOverlapMissesLowEnd) && range.last() == c.block.start) continue;
-      if (Mutated(Mutant::kOverlapMissesHighEnd) && range.start == c.block.last()) continue;
-      (block->kind == BlockKind::kPersistent ? persistent : runtime) = true;
-    }
+    pool.ForEachOverlapping(c.block, [&](PortRange range, const Block& block) {
+      if (Mutated(Mutant::kOverlapMissesLowEnd) && range.last() == c.block.start) return;
+      if (Mutated(Mutant::kOverlapMissesHighEnd) && range.start == c.block.last()) return;
+      (block.kind == BlockKind::kPersistent ? persistent : runtime) = true;
+    });
     if (persistent) answers.Fail(E::kSharingViolation, r::kCreateOverlap);
     if (runtime) answers.Fail(E::kSharingViolation, r::kCreateRuntime);
     if (pool.AnyBindingIn(c.block) && !Mutated(Mutant::kCreateIgnoresBoundPorts)) {
@@ -288,7 +288,8 @@ Expectation Machine::ExpectLookup(const call::LookupPersistent& c, const Process
       answers.Succeed(Payload::kExactToken, r::kLookupToken);
     } else {
       // Unknown after a reboot, or after a Create whose Token was null.
-      answers.Succeed(Payload::kFreshToken, boot_ > 0 ? r::kTokenReboot : r::kCreateNullToken);
+      e.block = c.block;
+      answers.Succeed(Payload::kUnlearnedToken, boot_ > 0 ? r::kTokenReboot : r::kCreateNullToken);
     }
   }
   answers.Finish();
@@ -441,8 +442,8 @@ Expectation Machine::ExpectAssociate(const call::Associate& c, const ProcessStat
   return e;
 }
 
-std::vector<PortRange> Machine::LiveAssociationRanges(const SocketState& s) const {
-  std::vector<PortRange> ranges;
+Machine::Ranges Machine::LiveAssociationRanges(const SocketState& s) const {
+  Ranges ranges;
   const Association& a = *s.association;
   const PortPool& pool = this->pool(s.protocol);
   if (!a.candidates.empty()) {
@@ -461,6 +462,21 @@ std::vector<PortRange> Machine::LiveAssociationRanges(const SocketState& s) cons
     if (pool.FindExact(a.block) != nullptr) ranges.push_back(a.block);
   }
   return ranges;
+}
+
+Machine::Ranges Machine::GoneAssociationRanges(const SocketState& s) const {
+  Ranges gone;
+  const Association& a = *s.association;
+  const PortPool& pool = this->pool(s.protocol);
+  if (a.candidates.empty()) {
+    if (LiveAssociationRanges(s).empty()) gone.push_back(a.block);
+    return gone;
+  }
+  for (const PortRange& candidate : a.candidates) {
+    const Block* block = pool.FindExact(candidate);
+    if (block == nullptr || block->kind != BlockKind::kPersistent) gone.push_back(candidate);
+  }
+  return gone;
 }
 
 void Machine::ExpectPlainBind(uint16_t port, const SocketState& s, Expectation& e) const {
@@ -515,26 +531,48 @@ Expectation Machine::ExpectBind(const call::Bind& c, const SocketState& s) const
     }
     return e;
   }
-  const std::vector<PortRange> ranges = LiveAssociationRanges(s);
-  if (ranges.empty()) {
-    // The associated block was deleted or released after association.
-    e.AllowErrors(kNoBlockErrors, r::kBindAssociatedGone);
-    const std::vector<PortRange> old = {s.association->block};
-    if (c.port == 0 && s.association->candidates.empty() && pool.HasUnboundPort(old)) {
-      e.candidates = old;
-      e.Allow(E::kNoError, Payload::kPortFromBlocks, r::kBindAssociatedGone);
-    } else if (c.port != 0 && s.association->block.contains(c.port) && !pool.BindingAt(c.port)) {
-      e.port = c.port;
-      e.Allow(E::kNoError, Payload::kExactPort, r::kBindAssociatedGone);
+  // The blocks the association may still reach, and those it may have
+  // named that are gone (deleted or released since): both stay possible.
+  const Ranges ranges = LiveAssociationRanges(s);
+  const Ranges gone = GoneAssociationRanges(s);
+  // Of a gone block, only the ports no block holds now can still be given:
+  // another process may have reserved them since.
+  Ranges reachable = ranges;
+  for (const PortRange& old : gone) {
+    uint32_t next = old.start;
+    for (const auto& [range, block] : pool.Overlapping(old)) {
+      if (range.start > next) {
+        reachable.push_back(
+            PortRange{static_cast<uint16_t>(next), static_cast<uint16_t>(range.start - next)});
+      }
+      next = std::max<uint32_t>(next, range.last() + 1);
+    }
+    if (next <= old.last()) {
+      reachable.push_back(
+          PortRange{static_cast<uint16_t>(next), static_cast<uint16_t>(old.last() + 1 - next)});
+    }
+  }
+  if (c.port == 0) {
+    if (!gone.empty()) e.AllowErrors(kNoBlockErrors, r::kBindAssociatedGone);
+    const bool live_port = pool.HasUnboundPort(ranges);
+    if (!ranges.empty() && !live_port) e.AllowErrors(kNoPortErrors, r::kBindAssociatedFull);
+    if (pool.HasUnboundPort(reachable)) {
+      e.candidates.assign(reachable.begin(), reachable.end());
+      e.Allow(E::kNoError, Payload::kPortFromBlocks,
+              live_port ? r::kBindAssociatedAny : r::kBindAssociatedGone);
     }
     return e;
   }
-  if (c.port == 0) {
-    if (pool.HasUnboundPort(ranges)) {
-      e.candidates = ranges;
-      e.Allow(E::kNoError, Payload::kPortFromBlocks, r::kBindAssociatedAny);
-    } else {
-      e.AllowErrors(kNoPortErrors, r::kBindAssociatedFull);
+  const bool in_gone = std::any_of(gone.begin(), gone.end(),
+                                   [&](const PortRange& range) { return range.contains(c.port); });
+  const bool in_live = std::any_of(ranges.begin(), ranges.end(),
+                                   [&](const PortRange& range) { return range.contains(c.port); });
+  if (!gone.empty() && !in_live) {
+    // The block is gone: fail, or take the port if nothing holds it now.
+    e.AllowErrors(kNoBlockErrors, r::kBindAssociatedGone);
+    if (in_gone && !pool.BindingAt(c.port) && !pool.BlockAt(c.port)) {
+      e.port = c.port;
+      e.Allow(E::kNoError, Payload::kExactPort, r::kBindAssociatedGone);
     }
     return e;
   }
@@ -560,8 +598,45 @@ Expectation Machine::ExpectBind(const call::Bind& c, const SocketState& s) const
 // ---------------------------------------------------------------------------
 // Check
 
+void Machine::PinAssociations(Token token, PortRange block) {
+  // Once a token's block is learned, every association made with it while
+  // it was unknown reaches exactly that block, as if learned first.
+  for (auto& [id, socket] : sockets_) {
+    if (socket.association && socket.association->token == token &&
+        !socket.association->candidates.empty()) {
+      socket.association->candidates.clear();
+      socket.association->block = block;
+    }
+  }
+}
+
+bool Machine::ClaimsAllow(Token token, PortRange block) const {
+  for (const auto& [id, socket] : sockets_) {
+    if (!socket.association || socket.association->token != token ||
+        socket.association->candidates.empty()) {
+      continue;
+    }
+    const Ranges live = LiveAssociationRanges(socket);
+    if (!live.empty() && std::find(live.begin(), live.end(), block) == live.end()) return false;
+  }
+  return true;
+}
+
+bool Machine::ClaimedByAssociation(Token token) const {
+  // A token that associated as an unlearned persistent one belongs to a
+  // live block, though the model does not know which.
+  for (const auto& [id, socket] : sockets_) {
+    if (socket.association && socket.association->token == token &&
+        !socket.association->candidates.empty() && !LiveAssociationRanges(socket).empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool Machine::TokenIsFresh(const std::optional<Token>& token) const {
-  return token && *token != kInvalidToken && !tokens_.contains(*token);
+  if (!token || *token == kInvalidToken || tokens_.Contains(*token, pools_)) return false;
+  return unknown_tokens_ == 0 || !ClaimedByAssociation(*token);
 }
 
 bool Machine::PayloadMatches(const Answer& answer, const Expectation& e, const Outcome& o) const {
@@ -581,6 +656,11 @@ bool Machine::PayloadMatches(const Answer& answer, const Expectation& e, const O
              !o.process;
     case Payload::kFreshToken:
       return only_token && TokenIsFresh(o.token);
+    case Payload::kUnlearnedToken:
+      // Any new token, or one an unlearned association claimed, if this
+      // block is among the blocks that association may reach.
+      return only_token && o.token && *o.token != kInvalidToken &&
+             !tokens_.Contains(*o.token, pools_) && ClaimsAllow(*o.token, e.block);
     case Payload::kExactToken:
       return only_token && o.token == e.token;
     case Payload::kSpecificBlock:
@@ -602,15 +682,20 @@ bool Machine::PayloadMatches(const Answer& answer, const Expectation& e, const O
   return false;
 }
 
+const Answer* Machine::MatchingAnswer(const Expectation& e, const Outcome& o) const {
+  for (const Answer& answer : e.answers) {
+    if (answer.error == o.error && PayloadMatches(answer, e, o)) return &answer;
+  }
+  return nullptr;
+}
+
 Verdict Machine::Check(const Expectation& e, const Outcome& o) const {
   Verdict v;
   v.rules = e.Rules();
-  for (const Answer& answer : e.answers) {
-    if (answer.error == o.error && PayloadMatches(answer, e, o)) {
-      v.conforms = true;
-      v.rule = answer.rule;
-      return v;
-    }
+  if (const Answer* answer = MatchingAnswer(e, o)) {
+    v.conforms = true;
+    v.rule = answer->rule;
+    return v;
   }
   v.explanation =
       absl::StrCat("observed ", DescribeOutcome(o), "; the model allows ", DescribeExpectation(e));
@@ -623,8 +708,14 @@ Verdict Machine::Check(const Expectation& e, const Outcome& o) const {
 absl::Status Machine::Observe(const Call& call, const Outcome& outcome) {
   auto expectation = Expect(call);
   if (!expectation.ok()) return expectation.status();
-  Verdict verdict = Check(*expectation, outcome);
-  if (!verdict.conforms) {
+  return Observe(call, outcome, *expectation);
+}
+
+absl::Status Machine::Observe(const Call& call, const Outcome& outcome,
+                              const Expectation& expectation) {
+  // The full Verdict (rules, explanation) only when the outcome is refused.
+  if (MatchingAnswer(expectation, outcome) == nullptr) {
+    Verdict verdict = Check(expectation, outcome);
     return absl::InvalidArgumentError(absl::StrCat(DescribeCall(call), ": ", verdict.explanation));
   }
   Apply(call, outcome);
@@ -632,10 +723,20 @@ absl::Status Machine::Observe(const Call& call, const Outcome& outcome) {
 }
 
 void Machine::RegisterToken(Token token, Protocol protocol, uint16_t start) {
-  tokens_[token] = TokenOwner{protocol, start};
+  tokens_.Insert(token, {protocol, start}, pools_);
 }
 
-void Machine::ForgetToken(Token token) { tokens_.erase(token); }
+void Machine::ForgetToken(Token token) { tokens_.Erase(token, pools_); }
+
+void Machine::AddBlock(Protocol protocol, PortRange range, const Block& block) {
+  tokens_.KeepStale({protocol, range.start}, pools_);  // a replaced block's token
+  mutable_pool(protocol).AddBlock(range, block);
+}
+
+void Machine::RemoveBlock(Protocol protocol, uint16_t start) {
+  tokens_.KeepStale({protocol, start}, pools_);  // a token not forgotten first
+  mutable_pool(protocol).RemoveBlock(start);
+}
 
 void Machine::CloseSocketState(SocketId id) {
   auto it = sockets_.find(id);
@@ -649,7 +750,7 @@ void Machine::CloseSocketState(SocketId id) {
     if (block != pool.blocks().end() && block->second.kind == BlockKind::kRuntime &&
         block->second.socket == id) {
       ForgetToken(block->second.token);
-      pool.RemoveBlock(start);
+      RemoveBlock(s.protocol, start);
     }
   }
   if (auto owner = processes_.find(s.owner); owner != processes_.end()) {
@@ -681,6 +782,13 @@ void Machine::Apply(const Call& call, const Outcome& o) {
           for (const auto& [id, state] : processes_) live.push_back(id);
           for (ProcessId id : live) EndProcessState(id);
           for (PortPool& pool : pools_) {
+            if (Mutated(Mutant::kTokensSurviveReboot)) {
+              // Their tokens stay in the index, pointing where they were.
+              const auto protocol = static_cast<Protocol>(&pool - pools_.data());
+              for (const auto& [start, block] : pool.blocks()) {
+                if (block.kind == BlockKind::kRuntime) tokens_.KeepStale({protocol, start}, pools_);
+              }
+            }
             pool.RemoveRuntimeBlocks();
             pool.ClearBindings();
             if (Mutated(Mutant::kTokensSurviveReboot)) continue;
@@ -690,7 +798,7 @@ void Machine::Apply(const Call& call, const Outcome& o) {
               block.token = kInvalidToken;
             }
           }
-          if (!Mutated(Mutant::kTokensSurviveReboot)) tokens_.clear();
+          if (!Mutated(Mutant::kTokensSurviveReboot)) tokens_.Clear();
           ++boot_;
         } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
           mutable_pool(c.protocol).set_dynamic_range(c.range);
@@ -700,7 +808,7 @@ void Machine::Apply(const Call& call, const Outcome& o) {
           block.token_known = o.token.has_value();
           block.token = o.token.value_or(kInvalidToken);
           if (!block.token_known) ++unknown_tokens_;
-          mutable_pool(c.protocol).AddBlock(c.block, block);
+          AddBlock(c.protocol, c.block, block);
           if (o.token) RegisterToken(*o.token, c.protocol, c.block.start);
         } else if constexpr (std::is_same_v<T, call::LookupPersistent>) {
           Block* block = mutable_pool(c.protocol).FindExact(c.block);
@@ -709,6 +817,7 @@ void Machine::Apply(const Call& call, const Outcome& o) {
             block->token = *o.token;
             --unknown_tokens_;
             RegisterToken(*o.token, c.protocol, c.block.start);
+            PinAssociations(*o.token, c.block);
           }
         } else if constexpr (std::is_same_v<T, call::DeletePersistent>) {
           PortPool& pool = mutable_pool(c.protocol);
@@ -722,7 +831,7 @@ void Machine::Apply(const Call& call, const Outcome& o) {
             } else {
               --unknown_tokens_;
             }
-            pool.RemoveBlock(doomed.start);
+            RemoveBlock(c.protocol, doomed.start);
           }
         } else if constexpr (std::is_same_v<T, call::OpenSocket>) {
           sockets_[*o.socket] = SocketState{c.process, c.protocol, c.family, {}, {}, {}};
@@ -739,7 +848,7 @@ void Machine::Apply(const Call& call, const Outcome& o) {
           block.owner = c.process;
           block.socket = c.socket;
           block.family = s.family;
-          mutable_pool(s.protocol).AddBlock(*o.block, block);
+          AddBlock(s.protocol, *o.block, block);
           RegisterToken(*o.token, s.protocol, o.block->start);
           s.acquired.push_back(o.block->start);
         } else if constexpr (std::is_same_v<T, call::Release>) {
@@ -753,7 +862,7 @@ void Machine::Apply(const Call& call, const Outcome& o) {
             std::erase(holder->second.acquired, owner->start);
           }
           ForgetToken(c.token);
-          pool.RemoveBlock(owner->start);
+          RemoveBlock(s.protocol, owner->start);
         } else if constexpr (std::is_same_v<T, call::Associate>) {
           SocketState& s = sockets_[c.socket];
           if (s.bound_port) return;  // allowed as a no-op: see R-ASSOC-AFTER-BIND
@@ -781,11 +890,13 @@ void Machine::Apply(const Call& call, const Outcome& o) {
             for (const PortRange& candidate : s.association->candidates) {
               Block* block = pool.FindExact(candidate);
               if (block != nullptr && candidate.contains(port) && !block->token_known &&
-                  !tokens_.contains(s.association->token)) {
+                  !tokens_.Contains(s.association->token, pools_)) {
                 block->token_known = true;
                 block->token = s.association->token;
                 --unknown_tokens_;
                 RegisterToken(block->token, s.protocol, candidate.start);
+                PinAssociations(block->token, candidate);
+                break;
               }
             }
           }
@@ -807,7 +918,7 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
   o.error = answer.error;
   auto fresh_token = [&] {
     Token token = token_source_.Next();
-    while (tokens_.contains(token)) token = token_source_.Next();
+    while (tokens_.Contains(token, pools_)) token = token_source_.Next();
     return token;
   };
   switch (answer.payload) {
@@ -821,6 +932,9 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
       break;
     case Payload::kFreshToken:
       o.token = Mutated(Mutant::kZeroToken) ? kInvalidToken : fresh_token();
+      break;
+    case Payload::kUnlearnedToken:
+      o.token = fresh_token();
       break;
     case Payload::kExactToken:
       o.token = e.token;
@@ -864,11 +978,13 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
 }
 
 void Machine::ResolveUnknownTokens() {
+  // After a reboot every block gets a token: grow the index once.
+  tokens_.Reserve(pools_[0].blocks().size() + pools_[1].blocks().size());
   for (int p = 0; p < 2; ++p) {
     for (auto& [start, block] : pools_[p].mutable_blocks()) {
       if (block.token_known) continue;
       Token token = token_source_.Next();
-      while (tokens_.contains(token)) token = token_source_.Next();
+      while (tokens_.Contains(token, pools_)) token = token_source_.Next();
       block.token_known = true;
       block.token = token;
       RegisterToken(token, static_cast<Protocol>(p), start);
@@ -929,7 +1045,7 @@ absl::Status Machine::SeedExisting(Protocol protocol, PortRange range, BlockKind
     block.socket = SocketId{0};
     block.family = Family::kIpv4;
   }
-  pool.AddBlock(range, block);
+  AddBlock(protocol, range, block);
   return absl::OkStatus();
 }
 

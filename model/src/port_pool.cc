@@ -1,6 +1,7 @@
 #include "portpool/port_pool.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace portpool {
 namespace {
@@ -10,6 +11,20 @@ PortRange RangeOf(uint16_t start, const Block& block) { return PortRange{start, 
 // How many probes a pick tries at random before it enumerates the free
 // space. Probing keeps picks O(log n) while the space is mostly free.
 constexpr int kRandomProbes = 8;
+
+// std::popcount compiles to a libgcc call unless the target has POPCNT
+// (x86-64 before -march=x86-64-v2 does not): count bits inline.
+constexpr uint32_t Popcount(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<uint32_t>((x * 0x0101010101010101ULL) >> 56);
+}
+
+// The bits of a word from bit `from` (0..63) up.
+constexpr uint64_t BitsFrom(uint32_t from) { return ~uint64_t{0} << from; }
+// The bits of a word up to bit `to` (0..63) included.
+constexpr uint64_t BitsUpTo(uint32_t to) { return ~uint64_t{0} >> (63 - to); }
 
 }  // namespace
 
@@ -35,14 +50,7 @@ std::optional<std::pair<PortRange, const Block*>> PortPool::BlockAt(uint32_t por
 
 std::vector<std::pair<PortRange, const Block*>> PortPool::Overlapping(PortRange range) const {
   std::vector<std::pair<PortRange, const Block*>> result;
-  if (range.count == 0) return result;
-  // Blocks are disjoint, so only the block before range.start can reach in.
-  auto it = blocks_.upper_bound(range.start);
-  if (it != blocks_.begin()) --it;
-  for (; it != blocks_.end() && it->first <= range.last(); ++it) {
-    const PortRange block = RangeOf(it->first, it->second);
-    if (block.overlaps(range)) result.emplace_back(block, &it->second);
-  }
+  ForEachOverlapping(range, [&](PortRange block, const Block& b) { result.emplace_back(block, &b); });
   return result;
 }
 
@@ -65,50 +73,152 @@ const Binding* PortPool::BindingAt(uint16_t port) const {
   return it == bindings_.end() ? nullptr : &it->second;
 }
 
-std::vector<PortRange> PortPool::FreeRuns(PortRange window, bool bindings_block) const {
-  std::vector<PortRange> runs;
-  if (!window.fits()) return runs;
-  uint32_t next = window.start;  // first port not yet known to be taken
-  const uint32_t last = window.last();
-  auto emit = [&](uint32_t up_to_exclusive) {
-    if (up_to_exclusive > next) {
-      runs.push_back(
-          PortRange{static_cast<uint16_t>(next), static_cast<uint16_t>(up_to_exclusive - next)});
-    }
-  };
-  auto block_it = blocks_.upper_bound(window.start);
-  if (block_it != blocks_.begin()) --block_it;
-  auto bind_it = bindings_.lower_bound(window.start);
-  while (next <= last) {
-    // The next obstacle: the earlier of the next block and the next binding.
-    while (block_it != blocks_.end() && RangeOf(block_it->first, block_it->second).last() < next) {
-      ++block_it;
-    }
-    if (bindings_block) {
-      while (bind_it != bindings_.end() && bind_it->first < next) ++bind_it;
-    }
-    uint32_t obstacle_start = last + 1, obstacle_end = last + 1;
-    if (block_it != blocks_.end() && block_it->first <= last) {
-      obstacle_start = std::max<uint32_t>(block_it->first, next);
-      obstacle_end = RangeOf(block_it->first, block_it->second).last() + 1;
-    }
-    if (bindings_block && bind_it != bindings_.end() && bind_it->first <= last &&
-        bind_it->first < obstacle_start) {
-      obstacle_start = bind_it->first;
-      obstacle_end = uint32_t{bind_it->first} + 1;
-    }
-    emit(obstacle_start);
-    next = obstacle_end;
+// --- The occupied-port bitmap ------------------------------------------------
+
+bool PortPool::AllFree(PortRange range) const {
+  const uint32_t first = range.start, last = range.last();
+  for (uint32_t word = first >> 6; word <= last >> 6; ++word) {
+    uint64_t mask = ~uint64_t{0};
+    if (word == first >> 6) mask &= BitsFrom(first & 63);
+    if (word == last >> 6) mask &= BitsUpTo(last & 63);
+    if (occupied_[word] & mask) return false;
   }
-  return runs;
+  return true;
 }
 
-bool PortPool::HasClearRun(PortRange window, uint16_t count) const {
-  if (count == 0) return false;
-  for (const PortRange& run : FreeRuns(window, /*bindings_block=*/true)) {
-    if (run.count >= count) return true;
+void PortPool::SetOccupied(PortRange range) {
+  if (range.count == 0 || range.start > kMaxPort) return;
+  const uint32_t first = range.start, last = std::min<uint32_t>(range.last(), kMaxPort);
+  for (uint32_t word = first >> 6; word <= last >> 6; ++word) {
+    uint64_t mask = ~uint64_t{0};
+    if (word == first >> 6) mask &= BitsFrom(first & 63);
+    if (word == last >> 6) mask &= BitsUpTo(last & 63);
+    SetWord(word, occupied_[word] | mask);
+  }
+}
+
+void PortPool::ClearOccupied(PortRange range) {
+  if (range.count == 0) return;
+  const uint32_t first = range.start, last = std::min<uint32_t>(range.last(), kMaxPort);
+  for (uint32_t word = first >> 6; word <= last >> 6; ++word) {
+    uint64_t mask = ~uint64_t{0};
+    if (word == first >> 6) mask &= BitsFrom(first & 63);
+    if (word == last >> 6) mask &= BitsUpTo(last & 63);
+    SetWord(word, occupied_[word] & ~mask);
+  }
+  // Bound ports stay occupied, and so do the ports of any other block that
+  // overlaps (blocks are disjoint, except under some mutants).
+  for (auto it = bindings_.lower_bound(range.start); it != bindings_.end() && it->first <= last;
+       ++it) {
+    SetPort(it->first);
+  }
+  ForEachOverlapping(range, [&](PortRange block, const Block&) { SetOccupied(block); });
+}
+
+void PortPool::RebuildOccupied() {
+  occupied_.fill(0);
+  chunk_occupied_.fill(0);
+  for (const auto& [start, block] : blocks_) SetOccupied(RangeOf(start, block));
+  for (const auto& [port, binding] : bindings_) SetPort(port);
+}
+
+void PortPool::SetWord(uint32_t word, uint64_t bits) {
+  const uint64_t old = occupied_[word];
+  const uint64_t added = bits & ~old, removed = old & ~bits;
+  uint16_t& count = chunk_occupied_[word / kChunkWords];
+  // Mostly one port changes: no need to count bits then.
+  if ((added & (added - 1)) == 0 && (removed & (removed - 1)) == 0) {
+    count = static_cast<uint16_t>(count + (added != 0) - (removed != 0));
+  } else {
+    count = static_cast<uint16_t>(count + Popcount(added) - Popcount(removed));
+  }
+  occupied_[word] = bits;
+}
+
+void PortPool::SetPort(uint16_t port) {
+  SetWord(port >> 6, occupied_[port >> 6] | uint64_t{1} << (port & 63));
+}
+
+template <typename F>
+bool PortPool::ForEachFreeRun(PortRange window, F&& f) const {
+  const uint32_t last = window.last();
+  const uint32_t last_word = last >> 6;
+  uint32_t port = window.start;
+  while (port <= last) {
+    // The first free port at or after `port`.
+    uint32_t word = port >> 6;
+    uint64_t bits = ~occupied_[word] & BitsFrom(port & 63);
+    while (bits == 0 && word < last_word) bits = ~occupied_[++word];
+    if (bits == 0) return false;
+    const uint32_t start = (word << 6) + static_cast<uint32_t>(std::countr_zero(bits));
+    if (start > last) return false;
+    // The first occupied port after it, or last + 1.
+    bits = occupied_[word] & BitsFrom(start & 63);
+    while (bits == 0 && word < last_word) bits = occupied_[++word];
+    const uint32_t end =
+        bits == 0 ? last + 1
+                  : std::min(last + 1, (word << 6) + static_cast<uint32_t>(std::countr_zero(bits)));
+    if (f(PortRange{static_cast<uint16_t>(start), static_cast<uint16_t>(end - start)})) {
+      return true;
+    }
+    port = end;
   }
   return false;
+}
+
+bool PortPool::ChunkInside(uint32_t word, PortRange window) {
+  return word % kChunkWords == 0 && word * 64 >= window.start &&
+         (word + kChunkWords) * 64 - 1 <= window.last();
+}
+
+uint32_t PortPool::FreePortCount(PortRange window) const {
+  const uint32_t first = window.start, last = window.last();
+  uint32_t total = 0;
+  for (uint32_t word = first >> 6; word <= last >> 6; ++word) {
+    if (ChunkInside(word, window)) {  // a whole chunk: its count
+      total += kChunkWords * 64 - chunk_occupied_[word / kChunkWords];
+      word += kChunkWords - 1;
+      continue;
+    }
+    uint64_t mask = ~uint64_t{0};
+    if (word == first >> 6) mask &= BitsFrom(first & 63);
+    if (word == last >> 6) mask &= BitsUpTo(last & 63);
+    total += Popcount(~occupied_[word] & mask);
+  }
+  return total;
+}
+
+uint16_t PortPool::NthFreePort(PortRange window, uint64_t n) const {
+  const uint32_t first = window.start, last = window.last();
+  for (uint32_t word = first >> 6; word <= last >> 6; ++word) {
+    if (ChunkInside(word, window)) {
+      const uint32_t chunk_free = kChunkWords * 64 - chunk_occupied_[word / kChunkWords];
+      if (n >= chunk_free) {  // not in this chunk: skip it
+        n -= chunk_free;
+        word += kChunkWords - 1;
+        continue;
+      }
+    }
+    uint64_t mask = ~uint64_t{0};
+    if (word == first >> 6) mask &= BitsFrom(first & 63);
+    if (word == last >> 6) mask &= BitsUpTo(last & 63);
+    uint64_t free = ~occupied_[word] & mask;
+    const uint64_t here = Popcount(free);
+    if (n >= here) {
+      n -= here;
+      continue;
+    }
+    for (; n > 0; --n) free &= free - 1;  // drop the lowest n free ports
+    return static_cast<uint16_t>((word << 6) + static_cast<uint32_t>(std::countr_zero(free)));
+  }
+  return 0;  // unreachable when n < FreePortCount(window)
+}
+
+// --- Picks -------------------------------------------------------------------
+
+bool PortPool::HasClearRun(PortRange window, uint16_t count) const {
+  if (count == 0 || !window.fits()) return false;
+  return ForEachFreeRun(window, [&](PortRange run) { return run.count >= count; });
 }
 
 std::optional<PortRange> PortPool::PickClearRun(PortRange window, uint16_t count,
@@ -117,48 +227,51 @@ std::optional<PortRange> PortPool::PickClearRun(PortRange window, uint16_t count
   const uint32_t positions = uint32_t{window.count} - count + 1;
   for (int i = 0; i < kRandomProbes; ++i) {
     const PortRange candidate{static_cast<uint16_t>(window.start + rng.Below(positions)), count};
-    if (IsClear(candidate)) return candidate;
+    if (AllFree(candidate)) return candidate;
   }
-  // Enumerate every clear position and pick one uniformly.
+  // Pick one clear position uniformly, in port order across the free runs.
+  if (count == 1) {
+    const uint32_t total = FreePortCount(window);
+    if (total == 0) return std::nullopt;
+    return PortRange{NthFreePort(window, rng.Below(total)), 1};
+  }
   uint64_t total = 0;
-  const std::vector<PortRange> runs = FreeRuns(window, /*bindings_block=*/true);
-  for (const PortRange& run : runs) {
+  ForEachFreeRun(window, [&](PortRange run) {
     if (run.count >= count) total += uint64_t{run.count} - count + 1;
-  }
+    return false;
+  });
   if (total == 0) return std::nullopt;
   uint64_t pick = rng.Below(total);
-  for (const PortRange& run : runs) {
-    if (run.count < count) continue;
+  std::optional<PortRange> picked;
+  ForEachFreeRun(window, [&](PortRange run) {
+    if (run.count < count) return false;
     const uint64_t here = uint64_t{run.count} - count + 1;
-    if (pick < here) return PortRange{static_cast<uint16_t>(run.start + pick), count};
+    if (pick < here) {
+      picked = PortRange{static_cast<uint16_t>(run.start + pick), count};
+      return true;
+    }
     pick -= here;
-  }
-  return std::nullopt;
+    return false;
+  });
+  return picked;
 }
 
 bool PortPool::HasFreePort(PortRange window) const {
-  return !FreeRuns(window, /*bindings_block=*/true).empty();
+  return window.fits() && ForEachFreeRun(window, [](PortRange) { return true; });
 }
 
 std::optional<uint16_t> PortPool::PickFreePort(PortRange window, SplitMix64& rng) const {
   if (!window.fits()) return std::nullopt;
   for (int i = 0; i < kRandomProbes; ++i) {
     const uint16_t port = static_cast<uint16_t>(window.start + rng.Below(window.count));
-    if (!BlockAt(port) && !BindingAt(port)) return port;
+    if (!IsOccupied(port)) return port;
   }
-  uint64_t total = 0;
-  const std::vector<PortRange> runs = FreeRuns(window, /*bindings_block=*/true);
-  for (const PortRange& run : runs) total += run.count;
+  const uint32_t total = FreePortCount(window);
   if (total == 0) return std::nullopt;
-  uint64_t pick = rng.Below(total);
-  for (const PortRange& run : runs) {
-    if (pick < run.count) return static_cast<uint16_t>(run.start + pick);
-    pick -= run.count;
-  }
-  return std::nullopt;
+  return NthFreePort(window, rng.Below(total));
 }
 
-bool PortPool::HasUnboundPort(const std::vector<PortRange>& ranges) const {
+bool PortPool::HasUnboundPort(absl::Span<const PortRange> ranges) const {
   for (const PortRange& range : ranges) {
     if (!range.fits()) continue;
     // Bound ports are few compared with the block; count them.
@@ -172,7 +285,7 @@ bool PortPool::HasUnboundPort(const std::vector<PortRange>& ranges) const {
   return false;
 }
 
-std::optional<uint16_t> PortPool::PickUnboundPort(const std::vector<PortRange>& ranges,
+std::optional<uint16_t> PortPool::PickUnboundPort(absl::Span<const PortRange> ranges,
                                                   SplitMix64& rng) const {
   std::vector<uint16_t> free_ports;
   for (const PortRange& range : ranges) {
@@ -186,28 +299,118 @@ std::optional<uint16_t> PortPool::PickUnboundPort(const std::vector<PortRange>& 
   return free_ports[rng.Below(free_ports.size())];
 }
 
+// --- Changes -----------------------------------------------------------------
+
 void PortPool::AddBlock(PortRange range, const Block& block) {
   Block copy = block;
   copy.count = range.count;
-  blocks_.insert_or_assign(range.start, copy);
+  auto [it, inserted] = blocks_.insert_or_assign(range.start, copy);
+  (void)it;
+  if (!inserted) RebuildOccupied();  // replaced a block, perhaps of another size
+  SetOccupied(range);
 }
 
-void PortPool::RemoveBlock(uint16_t start) { blocks_.erase(start); }
+void PortPool::RemoveBlock(uint16_t start) {
+  auto it = blocks_.find(start);
+  if (it == blocks_.end()) return;
+  const PortRange range = RangeOf(start, it->second);
+  blocks_.erase(it);
+  ClearOccupied(range);
+}
 
 void PortPool::Bind(uint16_t port, Family family, SocketId socket) {
   bindings_[port].of(family) = socket;
+  SetPort(port);
 }
 
 void PortPool::Unbind(uint16_t port, Family family) {
   auto it = bindings_.find(port);
   if (it == bindings_.end()) return;
   it->second.of(family).reset();
-  if (it->second.empty()) bindings_.erase(it);
+  if (it->second.empty()) {
+    bindings_.erase(it);
+    if (!BlockAt(port)) SetWord(port >> 6, occupied_[port >> 6] & ~(uint64_t{1} << (port & 63)));
+  }
+}
+
+void PortPool::ClearBindings() {
+  if (bindings_.empty()) return;
+  bindings_.clear();
+  RebuildOccupied();
 }
 
 void PortPool::RemoveRuntimeBlocks() {
-  absl::erase_if(blocks_,
-                 [](const auto& entry) { return entry.second.kind == BlockKind::kRuntime; });
+  const auto removed = absl::erase_if(
+      blocks_, [](const auto& entry) { return entry.second.kind == BlockKind::kRuntime; });
+  if (removed > 0) RebuildOccupied();
+}
+
+// --- TokenIndex --------------------------------------------------------------
+
+uint32_t TokenIndex::Fingerprint(Token token) { return static_cast<uint32_t>(Mix64(token)); }
+
+bool TokenIndex::Holds(uint32_t location, Token token, const Pools& pools) {
+  const Owner owner = OwnerAt(location);
+  const PortPool::Blocks& blocks = pools[static_cast<int>(owner.protocol)].blocks();
+  auto it = blocks.find(owner.start);
+  return it != blocks.end() && it->second.token_known && it->second.token == token;
+}
+
+std::optional<TokenIndex::Owner> TokenIndex::Find(Token token, const Pools& pools) const {
+  if (auto it = fingerprints_.find(Fingerprint(token));
+      it != fingerprints_.end() && Holds(it->second, token, pools)) {
+    return OwnerAt(it->second);
+  }
+  if (full_.empty()) return std::nullopt;
+  auto it = full_.find(token);
+  if (it == full_.end()) return std::nullopt;
+  return it->second;
+}
+
+void TokenIndex::Insert(Token token, Owner owner, const Pools& pools) {
+  if (auto it = full_.find(token); it != full_.end()) {
+    it->second = owner;
+    return;
+  }
+  auto [it, inserted] = fingerprints_.try_emplace(Fingerprint(token), Location(owner));
+  if (inserted) return;
+  const Owner other = OwnerAt(it->second);
+  const PortPool::Blocks& blocks = pools[static_cast<int>(other.protocol)].blocks();
+  auto block = blocks.find(other.start);
+  if (block != blocks.end() && block->second.token_known && block->second.token != token) {
+    full_[token] = owner;  // another token has this fingerprint
+  } else {
+    it->second = Location(owner);  // the same token, moved
+  }
+}
+
+void TokenIndex::Erase(Token token, const Pools& pools) {
+  if (!full_.empty() && full_.erase(token) > 0) return;
+  auto it = fingerprints_.find(Fingerprint(token));
+  if (it != fingerprints_.end() && Holds(it->second, token, pools)) fingerprints_.erase(it);
+}
+
+void TokenIndex::KeepStale(Owner owner, const Pools& pools) {
+  const PortPool::Blocks& blocks = pools[static_cast<int>(owner.protocol)].blocks();
+  auto block = blocks.find(owner.start);
+  if (block == blocks.end() || !block->second.token_known) return;
+  const Token token = block->second.token;
+  auto it = fingerprints_.find(Fingerprint(token));
+  if (it == fingerprints_.end() || it->second != Location(owner)) return;
+  full_[token] = owner;
+  fingerprints_.erase(it);
+}
+
+void TokenIndex::Clear() {
+  // A reboot clears the index and at once refills it with as many tokens:
+  // keep a large table's memory rather than free it and fault it in again
+  // (clear() frees a table of more than 127 slots).
+  if (fingerprints_.capacity() > 127) {
+    absl::erase_if(fingerprints_, [](const auto&) { return true; });
+  } else {
+    fingerprints_.clear();
+  }
+  full_.clear();
 }
 
 }  // namespace portpool

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "portpool/error.h"
 #include "portpool/ids.h"
 #include "portpool/port_range.h"
@@ -26,6 +27,10 @@ enum class Payload : uint8_t {
   kNewProcess,      // a process id that no process has had
   kNewSocket,       // a socket id that no socket has had
   kFreshToken,      // a token != 0 held by no live reservation
+  kUnlearnedToken,  // Lookup of a block whose token the model has not
+                    // learned: a token != 0 held by no live reservation,
+                    // or one an unlearned association claimed for
+                    // Expectation::block
   kExactToken,      // exactly Expectation::token
   kSpecificBlock,   // block == Expectation::block, and a fresh token
   kWildcardBlock,   // a block of Expectation::block.count ports inside
@@ -45,10 +50,12 @@ struct Answer {
 };
 
 struct Expectation {
-  std::vector<Answer> answers;
+  // Inline capacities cover every call (at most 6 answers and 5 further
+  // rules), so that an Expectation costs no heap allocation.
+  absl::InlinedVector<Answer, 6> answers;
   // Rules the expectation relied on besides the answers' own (e.g.
   // P-ERROR-ORDER when several error rules applied at once).
-  std::vector<RuleId> also;
+  absl::InlinedVector<RuleId, 5> also;
   // The pool the payloads refer to.
   Protocol protocol = Protocol::kTcp;
   // Payload parameters (only the ones the answers' payloads name are set).
@@ -56,7 +63,7 @@ struct Expectation {
   PortRange block;
   PortRange window;
   uint16_t port = 0;
-  std::vector<PortRange> candidates;
+  absl::InlinedVector<PortRange, 2> candidates;
 
   // Adds an answer unless the same (error, payload) is already allowed.
   void Allow(Error error, Payload payload, RuleId rule);

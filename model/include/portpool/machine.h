@@ -23,6 +23,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "portpool/call.h"
@@ -93,6 +94,10 @@ class Machine {
   Verdict Check(const Expectation& expectation, const Outcome& outcome) const;
   // Learns from an outcome that Check accepted: applies its effect.
   absl::Status Observe(const Call& call, const Outcome& outcome);
+  // The same, for a caller that has `expectation` = Expect(call) on the
+  // current state already (the checker's loop): it is not computed again;
+  // the outcome must still match one of its answers.
+  absl::Status Observe(const Call& call, const Outcome& outcome, const Expectation& expectation);
 
   // --- The simulator ------------------------------------------------------
   // Expect, then pick one allowed answer from the seed, then Observe it.
@@ -153,17 +158,30 @@ class Machine {
   // The answers of a specific-port bind without a usable association.
   void ExpectPlainBind(uint16_t port, const SocketState& s, Expectation& e) const;
   // The ranges an association currently reaches (empty if its block is gone).
-  std::vector<PortRange> LiveAssociationRanges(const SocketState& s) const;
+  using Ranges = absl::InlinedVector<PortRange, 2>;
+  Ranges LiveAssociationRanges(const SocketState& s) const;
+  // The blocks an association may have named that no longer exist.
+  Ranges GoneAssociationRanges(const SocketState& s) const;
+  void PinAssociations(Token token, PortRange block);
+  bool ClaimedByAssociation(Token token) const;
+  // Whether `token` may be `block`'s given every unlearned association
+  // made with it.
+  bool ClaimsAllow(Token token, PortRange block) const;
 
   void Apply(const Call& call, const Outcome& outcome);
   void CloseSocketState(SocketId id);
   void EndProcessState(ProcessId id);
   void RegisterToken(Token token, Protocol protocol, uint16_t start);
   void ForgetToken(Token token);
+  // PortPool::AddBlock and RemoveBlock, keeping the token index exact.
+  void AddBlock(Protocol protocol, PortRange range, const Block& block);
+  void RemoveBlock(Protocol protocol, uint16_t start);
   void ResolveUnknownTokens();
   Outcome Choose(const Expectation& e, Protocol protocol, RuleId* rule);
   Protocol ProtocolOf(const Call& call) const;
   bool PayloadMatches(const Answer& answer, const Expectation& e, const Outcome& o) const;
+  // The first answer of `e` that `o` matches, or nullptr.
+  const Answer* MatchingAnswer(const Expectation& e, const Outcome& o) const;
   bool TokenIsFresh(const std::optional<Token>& token) const;
 
   bool Mutated(Mutant m) const { return options_.mutant == m; }
@@ -174,7 +192,7 @@ class Machine {
   std::array<PortPool, 2> pools_;
   absl::flat_hash_map<ProcessId, ProcessState> processes_;
   absl::flat_hash_map<SocketId, SocketState> sockets_;
-  absl::flat_hash_map<Token, TokenOwner> tokens_;
+  TokenIndex tokens_;
   // Ids ever handed out: a new process or socket must not reuse one.
   uint32_t last_process_ = 0;
   uint32_t last_socket_ = 0;

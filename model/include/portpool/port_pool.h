@@ -4,15 +4,21 @@
 // This is bookkeeping only; the rules that decide answers live in
 // machine.cc. All blocks of a pool, persistent and runtime, are disjoint,
 // because every rule that adds a block refuses an overlap. Queries are
-// O(log n) in the number of blocks and bindings.
+// O(log n) in the number of blocks and bindings. Besides the blocks and the
+// bindings, a pool keeps a bitmap of its occupied ports (in a block or
+// bound), so that finding free ports costs O(65536 / 64) word operations at
+// most, whatever the number of blocks.
 #ifndef PORTPOOL_PORT_POOL_H_
 #define PORTPOOL_PORT_POOL_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
 #include "portpool/ids.h"
 #include "portpool/port_range.h"
 #include "portpool/protocol.h"
@@ -23,15 +29,16 @@ namespace portpool {
 enum class BlockKind : uint8_t { kPersistent, kRuntime };
 
 struct Block {
+  // Fields ordered for size (24 bytes): the pool keeps one per reservation.
+  Token token = kInvalidToken;
+  // Runtime blocks only: who acquired it, on which socket and family.
+  ProcessId owner;
+  SocketId socket;
   uint16_t count = 0;
   BlockKind kind = BlockKind::kPersistent;
   // False after a reboot until the model learns the new token (observer
   // mode); the simulator always knows its tokens.
   bool token_known = false;
-  Token token = kInvalidToken;
-  // Runtime blocks only: who acquired it, on which socket and family.
-  ProcessId owner;
-  SocketId socket;
   Family family = Family::kIpv4;
 };
 
@@ -63,12 +70,18 @@ class PortPool {
   std::optional<std::pair<PortRange, const Block*>> BlockAt(uint32_t port) const;
   // Every block overlapping `range`, in port order.
   std::vector<std::pair<PortRange, const Block*>> Overlapping(PortRange range) const;
+  // Calls f(PortRange, const Block&) for every block overlapping `range`, in
+  // port order, without building a vector.
+  template <typename F>
+  void ForEachOverlapping(PortRange range, F&& f) const;
   bool OverlapsAnyBlock(PortRange range) const;
   // True if some port of `range` is bound (by either family).
   bool AnyBindingIn(PortRange range) const;
   const Binding* BindingAt(uint16_t port) const;
   // No block and no binding touches `range`.
-  bool IsClear(PortRange range) const { return !OverlapsAnyBlock(range) && !AnyBindingIn(range); }
+  bool IsClear(PortRange range) const {
+    return range.fits() ? AllFree(range) : !OverlapsAnyBlock(range) && !AnyBindingIn(range);
+  }
 
   // Wildcard placement: is there a clear run of `count` ports inside
   // `window`, and pick one from `rng` (any clear run may be picked).
@@ -79,27 +92,115 @@ class PortPool {
   std::optional<uint16_t> PickFreePort(PortRange window, SplitMix64& rng) const;
   // Ports of `ranges` that no binding holds (blocks do not matter: these
   // are the ports of associated blocks).
-  bool HasUnboundPort(const std::vector<PortRange>& ranges) const;
-  std::optional<uint16_t> PickUnboundPort(const std::vector<PortRange>& ranges,
+  bool HasUnboundPort(absl::Span<const PortRange> ranges) const;
+  std::optional<uint16_t> PickUnboundPort(absl::Span<const PortRange> ranges,
                                           SplitMix64& rng) const;
 
   void AddBlock(PortRange range, const Block& block);
   void RemoveBlock(uint16_t start);
   void Bind(uint16_t port, Family family, SocketId socket);
   void Unbind(uint16_t port, Family family);
-  void ClearBindings() { bindings_.clear(); }
+  void ClearBindings();
   // Drops runtime blocks and returns nothing; used by reboot.
   void RemoveRuntimeBlocks();
+  // For changing blocks' tokens in place: adding or removing blocks through
+  // it would leave the occupied-port bitmap behind (use AddBlock and
+  // RemoveBlock).
   Blocks& mutable_blocks() { return blocks_; }
 
  private:
-  // The free runs (no block, and if `bindings_block` no binding) inside
-  // window, in port order.
-  std::vector<PortRange> FreeRuns(PortRange window, bool bindings_block) const;
+  static constexpr uint32_t kWords = (kMaxPort + 1) / 64;
+  // Occupied ports are also counted per chunk of 8 words (512 ports), so
+  // that counting and selecting free ports skips whole chunks.
+  static constexpr uint32_t kChunkWords = 8;
+  static constexpr uint32_t kChunks = kWords / kChunkWords;
+
+  // Calls f(PortRange run) for every maximal run of free ports (in no block,
+  // not bound) inside `window`, in port order, until f returns true. Returns
+  // whether f did. `window` must fit.
+  template <typename F>
+  bool ForEachFreeRun(PortRange window, F&& f) const;
+  // Free ports inside `window` (which must fit), and the n-th of them
+  // (0-based, in port order; n < FreePortCount(window)).
+  uint32_t FreePortCount(PortRange window) const;
+  uint16_t NthFreePort(PortRange window, uint64_t n) const;
+  bool IsOccupied(uint32_t port) const { return (occupied_[port >> 6] >> (port & 63)) & 1; }
+  // Whether every port of `range` (which must fit) is free.
+  bool AllFree(PortRange range) const;
+  void SetOccupied(PortRange range);
+  // Marks the ports of `range` free, except the bound ones.
+  void ClearOccupied(PortRange range);
+  void RebuildOccupied();
+  // Every change of the bitmap goes through these (they keep the counts).
+  void SetWord(uint32_t word, uint64_t bits);
+  void SetPort(uint16_t port);
+  // Whether the chunk starting at `word` lies wholly inside `window`.
+  static bool ChunkInside(uint32_t word, PortRange window);
 
   Blocks blocks_;
   Bindings bindings_;
   PortRange dynamic_ = kDefaultDynamicRange;
+  // Bit p of word p / 64: port p is in a block or bound.
+  std::array<uint64_t, kWords> occupied_{};
+  std::array<uint16_t, kChunks> chunk_occupied_{};
+};
+
+template <typename F>
+void PortPool::ForEachOverlapping(PortRange range, F&& f) const {
+  if (range.count == 0) return;
+  // Blocks are disjoint, so only the block before range.start can reach in.
+  auto it = blocks_.upper_bound(range.start);
+  if (it != blocks_.begin()) --it;
+  for (; it != blocks_.end() && it->first <= range.last(); ++it) {
+    const PortRange block{it->first, it->second.count};
+    if (block.overlaps(range)) f(block, it->second);
+  }
+}
+
+// Where each known token lives: the protocol and start of its block. A map
+// from Token, compact: it keeps a 32-bit fingerprint of each token (8 bytes
+// a slot, where a map keyed by the token takes 16) and confirms a hit against
+// the token the block itself holds. Tokens whose fingerprint another token
+// already has, and entries whose block was removed or replaced without
+// Erase (only some mutants do that), are kept in full beside it, so that it
+// answers exactly as a map from Token would.
+//
+// Every method takes both pools (index 0 TCP, 1 UDP), which it reads only.
+class TokenIndex {
+ public:
+  struct Owner {
+    Protocol protocol;
+    uint16_t start;
+  };
+  using Pools = std::array<PortPool, 2>;
+
+  std::optional<Owner> Find(Token token, const Pools& pools) const;
+  bool Contains(Token token, const Pools& pools) const { return Find(token, pools).has_value(); }
+  // Maps `token` to `owner`, whose block holds it already (token_known).
+  void Insert(Token token, Owner owner, const Pools& pools);
+  void Erase(Token token, const Pools& pools);
+  // The block at `owner` is about to be removed or replaced: an entry that
+  // points there keeps pointing there, as the map would.
+  void KeepStale(Owner owner, const Pools& pools);
+  void Clear();
+  // Room for `tokens` tokens (a table that has it already is kept as is).
+  void Reserve(size_t tokens) {
+    if (fingerprints_.capacity() / 8 * 7 < tokens) fingerprints_.reserve(tokens);
+  }
+
+ private:
+  static uint32_t Fingerprint(Token token);
+  static uint32_t Location(Owner owner) {
+    return static_cast<uint32_t>(owner.protocol) << 16 | owner.start;
+  }
+  static Owner OwnerAt(uint32_t location) {
+    return Owner{static_cast<Protocol>(location >> 16), static_cast<uint16_t>(location)};
+  }
+  // Whether the block at `location` holds `token`.
+  static bool Holds(uint32_t location, Token token, const Pools& pools);
+
+  absl::flat_hash_map<uint32_t, uint32_t> fingerprints_;  // fingerprint -> location
+  absl::flat_hash_map<Token, Owner> full_;                // the rest, by whole token
 };
 
 }  // namespace portpool

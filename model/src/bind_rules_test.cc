@@ -1,0 +1,314 @@
+// One test per rule of bind and getsockname (B-*). Each test names its rule
+// in a comment and in every assertion message.
+#include <set>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "portpool/machine.h"
+#include "portpool/rules.h"
+#include "testing/rule_test_util.h"
+
+namespace portpool::testing {
+namespace {
+
+namespace r = rules;
+using E = Error;
+
+constexpr Protocol kTcp = Protocol::kTcp;
+constexpr Protocol kUdp = Protocol::kUdp;
+
+// Rule B-BIND-TWICE.
+TEST(BindRules, BindOnASocketThatIsAlreadyBoundIsEinval) {
+  Bench b;
+  const SocketId s = b.Open(b.user());
+  b.BindAt(b.user(), s, 7000);
+  for (uint16_t port : {uint16_t{0}, uint16_t{7000}, uint16_t{7001}}) {
+    SCOPED_TRACE(port);
+    ExpectAnswers(b, call::Bind{b.user(), s, port}, {E::kWsaEinval}, false, r::kBindTwice);
+  }
+}
+
+// Rule B-BIND-INUSE.
+TEST(BindRules, BindToAPortBoundBySameProtocolAndFamilyIsEaddrinuse) {
+  Bench b;
+  const SocketId first = b.Open(b.admin());
+  b.BindAt(b.admin(), first, 7000);
+  const SocketId second = b.Open(b.user());
+  const call::Bind bind{b.user(), second, 7000};
+  ExpectAnswers(b, bind, {E::kWsaEaddrinuse}, false, r::kBindInUse);
+  EXPECT_FALSE(b.Accepts(bind, OkPort(7000))) << "rule B-BIND-INUSE";
+  // Another protocol's pool is separate; a closed socket frees the port.
+  const SocketId udp = b.Open(b.user(), kUdp);
+  ExpectAnswers(b, call::Bind{b.user(), udp, 7000}, {}, true, r::kBindSpecific);
+  b.Run(call::CloseSocket{b.admin(), first});
+  ExpectAnswers(b, bind, {}, true, r::kBindSpecific);
+}
+
+// Rule B-BIND-FAMILY (loose).
+TEST(BindRules, BindToAPortBoundOnlyByTheOtherFamilyMaySucceedOrBeEaddrinuse) {
+  Bench b;
+  const SocketId v6 = b.Open(b.admin(), kTcp, Family::kIpv6);
+  b.BindAt(b.admin(), v6, 7000);
+  const SocketId v4 = b.Open(b.user(), kTcp, Family::kIpv4);
+  const call::Bind bind{b.user(), v4, 7000};
+  ExpectLoose(b, bind, {E::kWsaEaddrinuse}, OkPort(7000),
+              {OkPort(7001), ErrorOutcome(E::kWsaEacces)}, r::kBindOtherFamily);
+  b.Observe(bind, OkPort(7000));
+  const Binding* binding = b.machine().pool(kTcp).BindingAt(7000);
+  ASSERT_NE(binding, nullptr);
+  EXPECT_TRUE(binding->ipv4 && binding->ipv6) << "rule B-BIND-FAMILY";
+  // A third socket of either family now finds its own family taken.
+  const SocketId third = b.Open(b.user(), kTcp, Family::kIpv6);
+  ExpectAnswers(b, call::Bind{b.user(), third, 7000}, {E::kWsaEaddrinuse}, false, r::kBindInUse);
+}
+
+// Rule B-BIND-RUNTIME-OTHER: WSAEACCES, even for an administrator.
+TEST(BindRules, BindIntoAnotherProcesssRuntimeBlockIsEaccesEvenForAnAdministrator) {
+  Bench b;
+  const SocketId acquiring = b.Open(b.user());
+  b.Acquire(b.user(), acquiring, {6000, 4});
+  const ProcessId admin2 = b.StartProcess(true);
+  for (ProcessId p : {b.admin(), admin2}) {
+    const SocketId s = b.Open(p);
+    for (uint16_t port : {uint16_t{6000}, uint16_t{6003}}) {
+      SCOPED_TRACE(port);
+      const call::Bind bind{p, s, port};
+      ExpectAnswers(b, bind, {E::kWsaEacces}, false, r::kBindRuntimeOther);
+      EXPECT_FALSE(b.Accepts(bind, OkPort(port))) << "rule B-BIND-RUNTIME-OTHER";
+    }
+    ExpectAnswers(b, call::Bind{p, s, 6004}, {}, true, r::kBindSpecific);
+  }
+}
+
+// Rule B-BIND-RUNTIME-FAMILY (loose).
+TEST(BindRules, BindIntoAnotherProcesssRuntimeBlockOfTheOtherFamilyMaySucceed) {
+  Bench b;
+  const SocketId acquiring = b.Open(b.user(), kTcp, Family::kIpv6);
+  b.Acquire(b.user(), acquiring, {6000, 4});
+  const SocketId v4 = b.Open(b.admin(), kTcp, Family::kIpv4);
+  ExpectLoose(b, call::Bind{b.admin(), v4, 6002}, {E::kWsaEacces}, OkPort(6002),
+              {OkPort(6003), ErrorOutcome(E::kWsaEaddrinuse)}, r::kBindRuntimeOtherFamily);
+}
+
+// Rule B-BIND-RUNTIME-OWN (loose).
+TEST(BindRules, BindWithoutAssociationIntoTheProcesssOwnRuntimeBlockMaySucceed) {
+  Bench b;
+  const SocketId acquiring = b.Open(b.user());
+  b.Acquire(b.user(), acquiring, {6000, 4});
+  for (SocketId s : {acquiring, b.Open(b.user(), kTcp, Family::kIpv6)}) {
+    SCOPED_TRACE(s.value);
+    ExpectLoose(b, call::Bind{b.user(), s, 6001}, {E::kWsaEacces}, OkPort(6001),
+                {OkPort(6000), ErrorOutcome(E::kWsaEaddrinuse)}, r::kBindRuntimeOwn);
+  }
+}
+
+// Rule B-BIND-PERSISTENT (loose), for elevated and non-elevated binders.
+TEST(BindRules, BindWithoutAssociationIntoAPersistentBlockMaySucceedOrBeEacces) {
+  Bench b;
+  b.Create(kTcp, {5000, 10});
+  for (ProcessId p : {b.user(), b.admin()}) {
+    const SocketId s = b.Open(p);
+    ExpectLoose(b, call::Bind{p, s, 5009}, {E::kWsaEacces}, OkPort(5009),
+                {OkPort(5008), ErrorOutcome(E::kWsaEaddrinuse)}, r::kBindPersistent);
+  }
+}
+
+// Rule B-BIND-SPECIFIC.
+TEST(BindRules, BindToAFreePortOutsideEveryBlockGivesThatPort) {
+  Bench b;
+  b.Create(kTcp, {5000, 10});
+  const SocketId s = b.Open(b.user());
+  for (uint16_t port :
+       {uint16_t{1}, uint16_t{4999}, uint16_t{5010}, uint16_t{50000}, uint16_t{65535}}) {
+    SCOPED_TRACE(port);
+    const call::Bind bind{b.user(), s, port};
+    ExpectAnswers(b, bind, {}, true, r::kBindSpecific);
+    EXPECT_FALSE(b.Accepts(bind, OkPort(port == 1 ? 2 : 1))) << "rule B-BIND-SPECIFIC";
+    EXPECT_FALSE(b.Accepts(bind, OkOutcome())) << "rule B-BIND-SPECIFIC: no port";
+  }
+  EXPECT_EQ(b.Run(call::Bind{b.user(), s, 5010}).port, 5010) << "rule B-BIND-SPECIFIC";
+}
+
+// Rule B-BIND-EPHEMERAL: port 0 skips persistent and runtime blocks (and
+// bound ports) of the protocol, and stays inside the dynamic range.
+TEST(BindRules, AnEphemeralBindSkipsPersistentAndRuntimeBlocks) {
+  Bench b;
+  b.SetDynamicRange(kTcp, {65281, 255});  // 65281-65535
+  b.Create(kTcp, {65281, 100});           // persistent 65281-65380
+  const SocketId acquiring = b.Open(b.admin());
+  b.Acquire(b.admin(), acquiring, {65391, 145});  // runtime 65391-65535
+  const SocketId bound = b.Open(b.admin());
+  b.BindAt(b.admin(), bound, 65385);
+  // Left free: 65381-65384 and 65386-65390.
+  const SocketId s = b.Open(b.user());
+  const call::Bind bind{b.user(), s, 0};
+  ExpectAnswers(b, bind, {}, true, r::kBindEphemeral);
+  for (uint16_t port : {uint16_t{65381}, uint16_t{65384}, uint16_t{65386}, uint16_t{65390}}) {
+    EXPECT_TRUE(b.Accepts(bind, OkPort(port))) << "rule B-BIND-EPHEMERAL " << port;
+  }
+  for (uint16_t port : {uint16_t{65281}, uint16_t{65380}, uint16_t{65385}, uint16_t{65391},
+                        uint16_t{65535}, uint16_t{65280}, uint16_t{5000}}) {
+    EXPECT_FALSE(b.Accepts(bind, OkPort(port))) << "rule B-BIND-EPHEMERAL " << port;
+  }
+  // The simulator fills exactly the nine free ports.
+  std::set<uint16_t> ports;
+  for (int i = 0; i < 9; ++i) {
+    const SocketId t = b.Open(b.user(), kTcp, i % 2 == 0 ? Family::kIpv4 : Family::kIpv6);
+    const Outcome o = b.Run(call::Bind{b.user(), t, 0});
+    ASSERT_TRUE(o.port.has_value()) << "rule B-BIND-EPHEMERAL";
+    ports.insert(*o.port);
+  }
+  EXPECT_EQ(ports,
+            (std::set<uint16_t>{65381, 65382, 65383, 65384, 65386, 65387, 65388, 65389, 65390}))
+      << "rule B-BIND-EPHEMERAL";
+}
+
+// Rule B-BIND-EPHEMERAL-EXHAUSTED (loose).
+TEST(BindRules, AnEphemeralBindWithNoFreePortLeftFails) {
+  Bench b;
+  b.SetDynamicRange(kUdp, {65281, 255});
+  b.Create(kUdp, {65281, 255});
+  const SocketId s = b.Open(b.user(), kUdp);
+  ExpectLoose(b, call::Bind{b.user(), s, 0}, {E::kWsaEnobufs, E::kWsaEaddrinuse}, std::nullopt,
+              {OkPort(65300), ErrorOutcome(E::kWsaEinval)}, r::kBindEphemeralExhausted);
+  // TCP's pool still has room.
+  const SocketId t = b.Open(b.user(), kTcp);
+  b.SetDynamicRange(kTcp, {65281, 255});
+  ExpectAnswers(b, call::Bind{b.user(), t, 0}, {}, true, r::kBindEphemeral);
+}
+
+// Rule B-BIND-ASSOC-ZERO.
+TEST(BindRules, AnAssociatedBindToPortZeroGivesAFreePortOfTheBlock) {
+  Bench b;
+  const SocketId acquiring = b.Open(b.user());
+  const Token token = b.Acquire(b.user(), acquiring, {6000, 3}).second;
+  std::set<uint16_t> ports;
+  for (int i = 0; i < 3; ++i) {
+    const SocketId s = b.Open(b.user());
+    b.Associate(b.user(), s, token);
+    const call::Bind bind{b.user(), s, 0};
+    ExpectAnswers(b, bind, {}, true, r::kBindAssociatedAny);
+    EXPECT_FALSE(b.Accepts(bind, OkPort(6003))) << "rule B-BIND-ASSOC-ZERO: outside";
+    EXPECT_FALSE(b.Accepts(bind, OkPort(50000))) << "rule B-BIND-ASSOC-ZERO: ephemeral";
+    for (uint16_t taken : ports) {
+      EXPECT_FALSE(b.Accepts(bind, OkPort(taken))) << "rule B-BIND-ASSOC-ZERO: bound";
+    }
+    const Outcome o = b.Run(bind);
+    ASSERT_TRUE(o.port.has_value()) << "rule B-BIND-ASSOC-ZERO";
+    EXPECT_TRUE((PortRange{6000, 3}.contains(*o.port))) << "rule B-BIND-ASSOC-ZERO";
+    ports.insert(*o.port);
+  }
+  EXPECT_EQ(ports.size(), 3u) << "rule B-BIND-ASSOC-ZERO";
+}
+
+// Rule B-BIND-ASSOC-FULL (loose).
+TEST(BindRules, AnAssociatedBindToPortZeroFailsWhenTheBlockHasNoFreePort) {
+  Bench b;
+  const Token token = b.Create(kTcp, {5000, 1});
+  const SocketId first = b.Open(b.admin());
+  b.Associate(b.admin(), first, token);
+  b.Observe(call::Bind{b.admin(), first, 0}, OkPort(5000));
+  const SocketId second = b.Open(b.admin(), kTcp, Family::kIpv6);
+  b.Associate(b.admin(), second, token);
+  ExpectLoose(b, call::Bind{b.admin(), second, 0}, {E::kWsaEnobufs, E::kWsaEaddrinuse},
+              std::nullopt, {OkPort(5000), OkPort(5001), ErrorOutcome(E::kWsaEinval)},
+              r::kBindAssociatedFull);
+}
+
+// Rule B-BIND-ASSOC-SPECIFIC.
+TEST(BindRules, AnAssociatedBindToAFreePortInsideTheBlockGivesThatPort) {
+  Bench b;
+  const Token token = b.Create(kTcp, {5000, 10});
+  const SocketId s = b.Open(b.admin());
+  b.Associate(b.admin(), s, token);
+  const call::Bind bind{b.admin(), s, 5007};
+  ExpectAnswers(b, bind, {}, true, r::kBindAssociatedSpecific);
+  EXPECT_FALSE(b.Accepts(bind, OkPort(5006))) << "rule B-BIND-ASSOC-SPECIFIC";
+  EXPECT_EQ(b.Run(bind).port, 5007) << "rule B-BIND-ASSOC-SPECIFIC";
+  // Taken by the same family now (B-BIND-INUSE).
+  const SocketId again = b.Open(b.admin());
+  b.Associate(b.admin(), again, token);
+  ExpectAnswers(b, call::Bind{b.admin(), again, 5007}, {E::kWsaEaddrinuse}, false, r::kBindInUse);
+}
+
+// Rule B-BIND-ASSOC-OUTSIDE (loose).
+TEST(BindRules, AnAssociatedBindToAPortOutsideTheBlockMayFailOrBindAsUnassociated) {
+  Bench b;
+  const Token token = b.Create(kTcp, {5000, 10});
+  const SocketId theirs = b.Open(b.user());
+  b.Acquire(b.user(), theirs, {6000, 4});
+  const SocketId s = b.Open(b.admin());
+  b.Associate(b.admin(), s, token);
+  // A free port: the two codes, or the plain bind.
+  ExpectLoose(b, call::Bind{b.admin(), s, 7000}, {E::kWsaEinval, E::kWsaEaddrnotavail},
+              OkPort(7000), {OkPort(5000), ErrorOutcome(E::kWsaEacces)}, r::kBindAssociatedOutside);
+  // A port of another process's runtime block: the plain bind fails too.
+  ExpectLoose(b, call::Bind{b.admin(), s, 6001},
+              {E::kWsaEinval, E::kWsaEaddrnotavail, E::kWsaEacces}, std::nullopt, {OkPort(6001)},
+              r::kBindAssociatedOutside);
+}
+
+// Rule B-BIND-ASSOC-GONE (loose): the associated block was released.
+TEST(BindRules, AnAssociatedBindAfterTheBlockIsGoneMayUseTheOldBlockOrFail) {
+  Bench b;
+  const SocketId acquiring = b.Open(b.user());
+  const Token token = b.Acquire(b.user(), acquiring, {6000, 4}).second;
+  const SocketId s = b.Open(b.user());
+  b.Associate(b.user(), s, token);
+  b.Run(call::Release{b.user(), acquiring, token});
+  ASSERT_TRUE(BlocksOf(b.machine(), kTcp).empty());
+  ExpectLoose(b, call::Bind{b.user(), s, 0}, {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval},
+              OkPort(6002), {OkPort(6004), OkPort(50000), ErrorOutcome(E::kWsaEacces)},
+              r::kBindAssociatedGone);
+  ExpectLoose(b, call::Bind{b.user(), s, 6003}, {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval},
+              OkPort(6003), {OkPort(6002)}, r::kBindAssociatedGone);
+  ExpectLoose(b, call::Bind{b.user(), s, 7000}, {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval},
+              std::nullopt, {OkPort(7000)}, r::kBindAssociatedGone);
+  // The same when a persistent block is deleted after association.
+  const Token persistent = b.Create(kTcp, {5000, 2});
+  const SocketId t = b.Open(b.admin());
+  b.Associate(b.admin(), t, persistent);
+  b.Run(call::DeletePersistent{b.admin(), kTcp, {5000, 2}});
+  ExpectLoose(b, call::Bind{b.admin(), t, 0}, {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval},
+              OkPort(5001), {OkPort(5002)}, r::kBindAssociatedGone);
+}
+
+// Rule B-BIND-ASSOC-GONE with B-BIND-RUNTIME-OTHER: once the associated
+// block is gone and another process has reserved the same ports, a bind
+// through the stale association must not land in that process's block:
+// even an administrator's plain bind there is WSAEACCES.
+TEST(BindRules, AStaleAssociationDoesNotReachPortsAnotherProcessNowReserves) {
+  Bench b;
+  const SocketId acquiring = b.Open(b.user());
+  const Token token = b.Acquire(b.user(), acquiring, {6000, 4}).second;
+  const SocketId s = b.Open(b.user());
+  b.Associate(b.user(), s, token);
+  b.Run(call::Release{b.user(), acquiring, token});
+  const SocketId theirs = b.Open(b.admin());
+  b.Acquire(b.admin(), theirs, {6000, 4});  // the same ports, another process's now
+  for (const call::Bind& bind : {call::Bind{b.user(), s, 0}, call::Bind{b.user(), s, 6001}}) {
+    EXPECT_FALSE(b.Accepts(bind, OkPort(6001)))
+        << "rule B-BIND-ASSOC-GONE: " << DescribeCall(bind)
+        << " may not take port 6001 of another process's runtime block 6000-6003 "
+           "(B-BIND-RUNTIME-OTHER); the model allows "
+        << DescribeExpectation(b.Expect(bind));
+  }
+}
+
+// Rule B-GETSOCKNAME.
+TEST(BindRules, GetsocknameGivesTheBoundPortAndEinvalOnAnUnboundSocket) {
+  Bench b;
+  const SocketId s = b.Open(b.user(), kUdp, Family::kIpv6);
+  const call::GetSockName name{b.user(), s};
+  ExpectAnswers(b, name, {E::kWsaEinval}, false, r::kGetSockName);
+  const Outcome bound = b.Run(call::Bind{b.user(), s, 0});
+  ASSERT_TRUE(bound.port.has_value());
+  ExpectAnswers(b, name, {}, true, r::kGetSockName);
+  EXPECT_TRUE(b.Accepts(name, OkPort(*bound.port))) << "rule B-GETSOCKNAME";
+  EXPECT_FALSE(b.Accepts(name, OkPort(*bound.port + 1))) << "rule B-GETSOCKNAME";
+  EXPECT_EQ(b.Run(name).port, bound.port) << "rule B-GETSOCKNAME";
+}
+
+}  // namespace
+}  // namespace portpool::testing
