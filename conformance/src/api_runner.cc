@@ -136,8 +136,8 @@ absl::StatusOr<Outcome> ApiRunner::Run(win32::Api& api, const Call& call) {
           sockaddr_in6 bound{};
           int bound_length = sizeof(bound);
           if (api.getsockname(s, reinterpret_cast<sockaddr*>(&bound), &bound_length) != 0) {
-            return absl::InternalError(absl::StrCat("bind succeeded but getsockname failed with ",
-                                                    api.WSAGetLastError()));
+            return absl::InternalError(
+                absl::StrCat("bind succeeded but getsockname failed with ", api.WSAGetLastError()));
           }
           o.port = NetworkToHost(bound.sin6_port);  // same offset as sin_port
           return o;
