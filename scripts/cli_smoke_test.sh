@@ -11,7 +11,8 @@ if [[ $# -ne 1 || ! -x "$1" ]]; then
   echo "usage: $0 PATH/TO/portpool" >&2
   exit 2
 fi
-portpool="$1"
+# Absolute, since the checks run in a scratch directory.
+portpool="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 work="$(mktemp -d "${TMPDIR:-/tmp}/portpool-cli.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2

@@ -20,7 +20,8 @@ namespace {
 struct GenerationModel {};
 
 struct SystemUnderTest {
-  explicit SystemUnderTest(uint64_t seed) : backend(seed), checker(backend, {true}) {}
+  explicit SystemUnderTest(uint64_t seed) : seed(seed), backend(seed), checker(backend, {true}) {}
+  uint64_t seed;
   SimulatorBackend backend;
   Checker checker;
   LiveState live;
@@ -35,7 +36,11 @@ struct DoStep : rc::state::Command<GenerationModel, SystemUnderTest> {
     absl::StatusOr<CheckedCall> checked = sut.checker.Step(*call);
     RC_ASSERT(checked.ok());
     if (!checked->verdict.conforms) {
-      RC_FAIL("the simulator diverged from the model:\n" + FormatHistory(sut.checker));
+      // The sequence as a trace: replay it with `portpool replay`, shrink it
+      // with `portpool shrink`, keep it in traces/regression/.
+      RC_FAIL("the simulator diverged from the model:\n" +
+              HistoryAsTrace(sut.checker,
+                             "simulator seed=" + std::to_string(sut.seed) + " state-machine"));
     }
     sut.live.Observe(*checked);
   }

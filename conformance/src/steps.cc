@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "portpool/traces/print.h"
+#include "portpool/traces/record.h"
 #include "portpool/win32.h"
 
 namespace portpool::conformance {
@@ -172,7 +174,14 @@ std::optional<Call> Resolve(const StepSpec& s, const LiveState& state) {
       return call::OpenSocket{process, s.protocol, s.family};
     }
   }
-  if (s.variant == 2) socket = SocketId{0x7ffffff0};
+  // Another process's socket: not a socket for this caller (SOCK-NOTSOCK),
+  // and still a name a trace of the run can replay.
+  if (s.variant == 2) {
+    for (const auto& [other, elevated_other] : state.processes()) {
+      const std::vector<SocketId>* theirs = state.sockets_of(other);
+      if (other != process && theirs != nullptr && !theirs->empty()) socket = theirs->front();
+    }
+  }
   Token token = 0x5eed0000dead0000ULL + s.token;  // a token nobody was given
   if (s.token != 255 && !state.tokens().empty()) {
     token = state.tokens()[state.tokens().size() - 1 - s.token % state.tokens().size()];
@@ -223,6 +232,16 @@ std::string FormatHistory(const Checker& checker) {
                     c.verdict.conforms ? "" : "   <-- DIVERGES: ", c.verdict.explanation, "\n");
   }
   return text;
+}
+
+std::string HistoryAsTrace(const Checker& checker, const std::string& provenance) {
+  traces::TraceRecorder recorder;
+  recorder.AddProvenance(provenance);
+  for (const CheckedCall& c : checker.history()) {
+    if (!c.verdict.conforms) recorder.AddComment("DIVERGES: " + c.verdict.explanation);
+    recorder.Record(c.call, c.outcome);
+  }
+  return traces::Print(std::move(recorder).Finish());
 }
 
 }  // namespace portpool::conformance

@@ -90,6 +90,10 @@ absl::StatusOr<std::optional<CheckedCall>> RunSteps(const std::vector<StepSpec>&
 // The run so far as readable lines, one call and answer each.
 std::string FormatHistory(const Checker& checker);
 
+// The run so far as a trace (docs/trace-format.md), ready to replay, shrink
+// and drop into traces/regression/.
+std::string HistoryAsTrace(const Checker& checker, const std::string& provenance);
+
 }  // namespace portpool::conformance
 
 #endif  // PORTPOOL_CONFORMANCE_STEPS_H_
