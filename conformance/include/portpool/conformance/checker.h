@@ -67,7 +67,6 @@ class Checker {
   uint32_t last_model_process_ = 0;
   uint32_t last_model_socket_ = 0;
   absl::flat_hash_set<Token> tokens_ever_;
-  int boots_ = 0;
 };
 
 }  // namespace portpool::conformance
