@@ -726,15 +726,18 @@ void Machine::RegisterToken(Token token, Protocol protocol, uint16_t start) {
   tokens_.Insert(token, {protocol, start}, pools_);
 }
 
-void Machine::ForgetToken(Token token) { tokens_.Erase(token, pools_); }
+void Machine::ForgetToken(Token token, Protocol protocol, uint16_t start) {
+  tokens_.Erase(token, {protocol, start}, pools_);
+}
 
 void Machine::AddBlock(Protocol protocol, PortRange range, const Block& block) {
-  tokens_.KeepStale({protocol, range.start}, pools_);  // a replaced block's token
+  // A replaced block's token (no block starts at a free port).
+  if (!pool(protocol).IsFree(range.start)) tokens_.KeepStale({protocol, range.start}, pools_);
   mutable_pool(protocol).AddBlock(range, block);
 }
 
-void Machine::RemoveBlock(Protocol protocol, uint16_t start) {
-  tokens_.KeepStale({protocol, start}, pools_);  // a token not forgotten first
+void Machine::RemoveBlock(Protocol protocol, uint16_t start, const Block& block) {
+  tokens_.KeepStale({protocol, start}, block);  // a token not forgotten first
   mutable_pool(protocol).RemoveBlock(start);
 }
 
@@ -749,8 +752,8 @@ void Machine::CloseSocketState(SocketId id) {
     auto block = pool.blocks().find(start);
     if (block != pool.blocks().end() && block->second.kind == BlockKind::kRuntime &&
         block->second.socket == id) {
-      ForgetToken(block->second.token);
-      RemoveBlock(s.protocol, start);
+      ForgetToken(block->second.token, s.protocol, start);
+      RemoveBlock(s.protocol, start, block->second);
     }
   }
   if (auto owner = processes_.find(s.owner); owner != processes_.end()) {
@@ -786,7 +789,7 @@ void Machine::Apply(const Call& call, const Outcome& o) {
               // Their tokens stay in the index, pointing where they were.
               const auto protocol = static_cast<Protocol>(&pool - pools_.data());
               for (const auto& [start, block] : pool.blocks()) {
-                if (block.kind == BlockKind::kRuntime) tokens_.KeepStale({protocol, start}, pools_);
+                if (block.kind == BlockKind::kRuntime) tokens_.KeepStale({protocol, start}, block);
               }
             }
             pool.RemoveRuntimeBlocks();
@@ -827,11 +830,11 @@ void Machine::Apply(const Call& call, const Outcome& o) {
           }
           if (Block* block = pool.FindExact(doomed)) {
             if (block->token_known) {
-              ForgetToken(block->token);
+              ForgetToken(block->token, c.protocol, doomed.start);
             } else {
               --unknown_tokens_;
             }
-            RemoveBlock(c.protocol, doomed.start);
+            RemoveBlock(c.protocol, doomed.start, *block);
           }
         } else if constexpr (std::is_same_v<T, call::OpenSocket>) {
           sockets_[*o.socket] = SocketState{c.process, c.protocol, c.family, {}, {}, {}};
@@ -861,8 +864,8 @@ void Machine::Apply(const Call& call, const Outcome& o) {
           if (auto holder = sockets_.find(block->second.socket); holder != sockets_.end()) {
             std::erase(holder->second.acquired, owner->start);
           }
-          ForgetToken(c.token);
-          RemoveBlock(s.protocol, owner->start);
+          ForgetToken(c.token, owner->protocol, owner->start);
+          RemoveBlock(s.protocol, owner->start, block->second);
         } else if constexpr (std::is_same_v<T, call::Associate>) {
           SocketState& s = sockets_[c.socket];
           if (s.bound_port) return;  // allowed as a no-op: see R-ASSOC-AFTER-BIND
@@ -983,11 +986,12 @@ void Machine::ResolveUnknownTokens() {
   for (int p = 0; p < 2; ++p) {
     for (auto& [start, block] : pools_[p].mutable_blocks()) {
       if (block.token_known) continue;
+      // The first token not in use, registered as it is found.
+      const TokenIndex::Owner owner{static_cast<Protocol>(p), start};
       Token token = token_source_.Next();
-      while (tokens_.Contains(token, pools_)) token = token_source_.Next();
+      while (!tokens_.TryInsert(token, owner, pools_)) token = token_source_.Next();
       block.token_known = true;
       block.token = token;
-      RegisterToken(token, static_cast<Protocol>(p), start);
     }
   }
   unknown_tokens_ = 0;

@@ -50,7 +50,8 @@ std::optional<std::pair<PortRange, const Block*>> PortPool::BlockAt(uint32_t por
 
 std::vector<std::pair<PortRange, const Block*>> PortPool::Overlapping(PortRange range) const {
   std::vector<std::pair<PortRange, const Block*>> result;
-  ForEachOverlapping(range, [&](PortRange block, const Block& b) { result.emplace_back(block, &b); });
+  ForEachOverlapping(range,
+                     [&](PortRange block, const Block& b) { result.emplace_back(block, &b); });
   return result;
 }
 
@@ -112,7 +113,9 @@ void PortPool::ClearOccupied(PortRange range) {
        ++it) {
     SetPort(it->first);
   }
-  ForEachOverlapping(range, [&](PortRange block, const Block&) { SetOccupied(block); });
+  if (may_overlap_) {
+    ForEachOverlapping(range, [&](PortRange block, const Block&) { SetOccupied(block); });
+  }
 }
 
 void PortPool::RebuildOccupied() {
@@ -302,6 +305,7 @@ std::optional<uint16_t> PortPool::PickUnboundPort(absl::Span<const PortRange> ra
 // --- Changes -----------------------------------------------------------------
 
 void PortPool::AddBlock(PortRange range, const Block& block) {
+  if (range.fits() && !AllFree(range)) may_overlap_ = true;  // perhaps only a binding: no matter
   Block copy = block;
   copy.count = range.count;
   auto [it, inserted] = blocks_.insert_or_assign(range.start, copy);
@@ -368,9 +372,11 @@ std::optional<TokenIndex::Owner> TokenIndex::Find(Token token, const Pools& pool
 }
 
 void TokenIndex::Insert(Token token, Owner owner, const Pools& pools) {
-  if (auto it = full_.find(token); it != full_.end()) {
-    it->second = owner;
-    return;
+  if (!full_.empty()) {
+    if (auto it = full_.find(token); it != full_.end()) {
+      it->second = owner;
+      return;
+    }
   }
   auto [it, inserted] = fingerprints_.try_emplace(Fingerprint(token), Location(owner));
   if (inserted) return;
@@ -384,17 +390,32 @@ void TokenIndex::Insert(Token token, Owner owner, const Pools& pools) {
   }
 }
 
-void TokenIndex::Erase(Token token, const Pools& pools) {
+bool TokenIndex::TryInsert(Token token, Owner owner, const Pools& pools) {
+  if (!full_.empty() && full_.contains(token)) return false;
+  auto [it, inserted] = fingerprints_.try_emplace(Fingerprint(token), Location(owner));
+  if (inserted) return true;
+  if (Holds(it->second, token, pools)) return false;  // mapped already
+  // Another token has this fingerprint.
+  full_[token] = owner;
+  return true;
+}
+
+void TokenIndex::Erase(Token token, Owner where, const Pools& pools) {
   if (!full_.empty() && full_.erase(token) > 0) return;
   auto it = fingerprints_.find(Fingerprint(token));
-  if (it != fingerprints_.end() && Holds(it->second, token, pools)) fingerprints_.erase(it);
+  if (it == fingerprints_.end()) return;
+  if (it->second == Location(where) || Holds(it->second, token, pools)) fingerprints_.erase(it);
 }
 
 void TokenIndex::KeepStale(Owner owner, const Pools& pools) {
   const PortPool::Blocks& blocks = pools[static_cast<int>(owner.protocol)].blocks();
   auto block = blocks.find(owner.start);
-  if (block == blocks.end() || !block->second.token_known) return;
-  const Token token = block->second.token;
+  if (block != blocks.end()) KeepStale(owner, block->second);
+}
+
+void TokenIndex::KeepStale(Owner owner, const Block& block) {
+  if (!block.token_known) return;
+  const Token token = block.token;
   auto it = fingerprints_.find(Fingerprint(token));
   if (it == fingerprints_.end() || it->second != Location(owner)) return;
   full_[token] = owner;

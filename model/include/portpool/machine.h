@@ -172,10 +172,12 @@ class Machine {
   void CloseSocketState(SocketId id);
   void EndProcessState(ProcessId id);
   void RegisterToken(Token token, Protocol protocol, uint16_t start);
-  void ForgetToken(Token token);
+  // Forgets `token`, found at the block at (protocol, start).
+  void ForgetToken(Token token, Protocol protocol, uint16_t start);
   // PortPool::AddBlock and RemoveBlock, keeping the token index exact.
+  // RemoveBlock is given the block at (protocol, start).
   void AddBlock(Protocol protocol, PortRange range, const Block& block);
-  void RemoveBlock(Protocol protocol, uint16_t start);
+  void RemoveBlock(Protocol protocol, uint16_t start, const Block& block);
   void ResolveUnknownTokens();
   Outcome Choose(const Expectation& e, Protocol protocol, RuleId* rule);
   Protocol ProtocolOf(const Call& call) const;

@@ -78,6 +78,8 @@ class PortPool {
   // True if some port of `range` is bound (by either family).
   bool AnyBindingIn(PortRange range) const;
   const Binding* BindingAt(uint16_t port) const;
+  // No block and no binding holds `port` (O(1)).
+  bool IsFree(uint32_t port) const { return port <= kMaxPort && !IsOccupied(port); }
   // No block and no binding touches `range`.
   bool IsClear(PortRange range) const {
     return range.fits() ? AllFree(range) : !OverlapsAnyBlock(range) && !AnyBindingIn(range);
@@ -143,6 +145,9 @@ class PortPool {
   // Bit p of word p / 64: port p is in a block or bound.
   std::array<uint64_t, kWords> occupied_{};
   std::array<uint16_t, kChunks> chunk_occupied_{};
+  // Whether some block was added over occupied ports (blocks may overlap
+  // under some mutants): removing a block must then re-mark the others.
+  bool may_overlap_ = false;
 };
 
 template <typename F>
@@ -178,10 +183,18 @@ class TokenIndex {
   bool Contains(Token token, const Pools& pools) const { return Find(token, pools).has_value(); }
   // Maps `token` to `owner`, whose block holds it already (token_known).
   void Insert(Token token, Owner owner, const Pools& pools);
-  void Erase(Token token, const Pools& pools);
+  // Maps `token` to `owner` unless it is mapped already (then returns
+  // false): Contains and Insert in one probe, for issuing fresh tokens. The
+  // block at `owner` must hold no known token, and is given this one next.
+  bool TryInsert(Token token, Owner owner, const Pools& pools);
+  // Unmaps `token`, which the caller found at `where` (a hint that saves
+  // confirming it against the block; any other entry is confirmed).
+  void Erase(Token token, Owner where, const Pools& pools);
   // The block at `owner` is about to be removed or replaced: an entry that
   // points there keeps pointing there, as the map would.
   void KeepStale(Owner owner, const Pools& pools);
+  // The same, given that block.
+  void KeepStale(Owner owner, const Block& block);
   void Clear();
   // Room for `tokens` tokens (a table that has it already is kept as is).
   void Reserve(size_t tokens) {
