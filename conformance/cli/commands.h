@@ -21,6 +21,10 @@ struct Command {
   int (*run)(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 };
 
+// campaign_command.cc
+int RunCampaign(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kCampaignUsage[];
+
 // demo_command.cc
 int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 extern const char kDemoUsage[];
@@ -40,6 +44,10 @@ extern const char kSimulateUsage[];
 // show_command.cc
 int RunShow(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 extern const char kShowUsage[];
+
+// cleanup_command.cc
+int RunCleanup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kCleanupUsage[];
 
 }  // namespace portpool::cli
 

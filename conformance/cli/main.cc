@@ -10,16 +10,20 @@ namespace portpool::cli {
 namespace {
 
 const Command kCommands[] = {
+    {"campaign", "run the conformance suite against a backend and write a report folder",
+     kCampaignUsage, RunCampaign},
     {"demo", "run a seeded simulation of random calls with a reboot and print it", kDemoUsage,
      RunDemo},
     {"simulate", "write a seeded simulation of random calls as a trace file", kSimulateUsage,
      RunSimulate},
-    {"replay", "check trace files against the model; report the first divergence",
-     kReplayUsage, RunReplay},
+    {"replay", "check trace files against the model; report the first divergence", kReplayUsage,
+     RunReplay},
     {"shrink", "cut a divergent trace down to a minimal one that still diverges", kShrinkUsage,
      RunShrink},
     {"show", "replay a trace and print the reservations and bindings it leaves", kShowUsage,
      RunShow},
+    {"cleanup", "delete the reservations a crashed Windows run left (its journal)", kCleanupUsage,
+     RunCleanup},
 };
 
 void PrintHelp(std::ostream& out) {

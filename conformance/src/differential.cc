@@ -1,0 +1,657 @@
+#include "portpool/conformance/differential.h"
+
+#include <filesystem>
+#include <fstream>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "portpool/conformance/windows_backend.h"
+#include "portpool/traces/print.h"
+
+namespace portpool::conformance {
+namespace {
+
+// The model's id for a socket the backend never opened.
+constexpr uint32_t kUnknownModelSocket = UINT32_MAX;
+
+constexpr Protocol kTcp = Protocol::kTcp;
+constexpr Protocol kUdp = Protocol::kUdp;
+
+Token TokenOf(const Outcome& o) { return o.token.value_or(kInvalidToken); }
+
+}  // namespace
+
+absl::string_view DifferentialResultKindName(DifferentialResult::Kind kind) {
+  switch (kind) {
+    case DifferentialResult::Kind::kConforms:
+      return "CONFORMS";
+    case DifferentialResult::Kind::kDiverged:
+      return "DIVERGED";
+    case DifferentialResult::Kind::kUnsupported:
+      return "UNSUPPORTED";
+    case DifferentialResult::Kind::kNotRunnable:
+      return "NOT RUNNABLE HERE";
+    case DifferentialResult::Kind::kError:
+      return "HARNESS ERROR";
+  }
+  return "?";
+}
+
+// --- DifferentialSession -------------------------------------------------------------------
+
+DifferentialSession::DifferentialSession(Backend& backend,
+                                         const DifferentialEnvironment& environment,
+                                         std::string case_name)
+    : environment_(environment),
+      name_(std::move(case_name)),
+      sandboxed_(backend, environment.sandbox, *environment.journal, environment.snapshot),
+      model_(/*seed=*/0) {
+  for (const std::string& line : environment.provenance) recorder_.AddProvenance(line);
+  recorder_.AddProvenance(absl::StrCat("sandbox=", FormatRange(environment.sandbox.window())));
+  recorder_.AddProvenance(absl::StrCat("case=", name_));
+  std::vector<std::string> warnings;
+  if (absl::Status seeded = SeedModel(environment.snapshot, model_, &warnings); !seeded.ok()) {
+    Stop(DifferentialResult::Kind::kError, std::string(seeded.message()));
+    return;
+  }
+  for (const std::string& warning : warnings) Note(warning);
+  const Capabilities caps = backend.capabilities();
+  const Outcome started = Do(call::StartProcess{caps.elevated_process});
+  if (last_ran_ && started.process) {
+    process_ = *started.process;
+    process_started_ = true;
+  } else if (!stopped_) {
+    Stop(DifferentialResult::Kind::kError, "the backend started no process");
+  }
+}
+
+void DifferentialSession::Stop(DifferentialResult::Kind kind, std::string message) {
+  if (stopped_) return;
+  stopped_ = true;
+  result_.kind = kind;
+  result_.lines.push_back(absl::StrCat(DifferentialResultKindName(kind), ": ", message));
+  result_.message = std::move(message);
+}
+
+void DifferentialSession::Note(const std::string& text) {
+  result_.lines.push_back(absl::StrCat("# ", text));
+  recorder_.AddComment(text);
+}
+
+void DifferentialSession::NotRunnable(const std::string& why) {
+  Note(absl::StrCat("not runnable here: ", why));
+  Stop(DifferentialResult::Kind::kNotRunnable, why);
+}
+
+absl::StatusOr<Call> DifferentialSession::ToModel(const Call& call) const {
+  Call mapped = call;
+  absl::Status status;
+  std::visit(
+      [&](auto& c) {
+        if constexpr (requires { c.process; }) {
+          auto it = processes_.find(c.process.value);
+          if (it == processes_.end()) {
+            status = absl::InvalidArgumentError(
+                absl::StrCat("process p", c.process.value, " was never started"));
+            return;
+          }
+          c.process = ProcessId{it->second};
+        }
+        if constexpr (requires { c.socket; }) {
+          auto it = sockets_.find(c.socket.value);
+          c.socket = SocketId{it == sockets_.end() ? kUnknownModelSocket : it->second};
+        }
+      },
+      mapped);
+  if (!status.ok()) return status;
+  return mapped;
+}
+
+Outcome DifferentialSession::ToModel(const Outcome& outcome) {
+  Outcome mapped = outcome;
+  // A backend may reuse an id (Windows reuses socket handles; the runner
+  // does not, but a new object always gets a new model id).
+  if (outcome.process) {
+    processes_[outcome.process->value] = ++last_model_process_;
+    mapped.process = ProcessId{last_model_process_};
+  }
+  if (outcome.socket) {
+    sockets_[outcome.socket->value] = ++last_model_socket_;
+    mapped.socket = SocketId{last_model_socket_};
+  }
+  return mapped;
+}
+
+Outcome DifferentialSession::Do(const Call& call) {
+  last_ran_ = false;
+  if (stopped_) return Outcome{};
+  absl::StatusOr<Call> model_call = ToModel(call);
+  if (!model_call.ok()) {
+    Stop(DifferentialResult::Kind::kError,
+         absl::StrCat(DescribeCall(call), ": ", model_call.status().message()));
+    return Outcome{};
+  }
+  absl::StatusOr<Expectation> expectation = model_.Expect(*model_call);
+  if (!expectation.ok()) {
+    Stop(DifferentialResult::Kind::kError,
+         absl::StrCat(DescribeCall(call),
+                      ": the model cannot take it: ", expectation.status().message()));
+    return Outcome{};
+  }
+  absl::StatusOr<Outcome> outcome = sandboxed_.Run(call);
+  if (!outcome.ok()) {
+    const std::string message(outcome.status().message());
+    if (absl::StartsWith(message, kRefusedBySandbox)) {
+      ++result_.refused;
+      Note(absl::StrCat("not run: ", DescribeCall(call), ": ", message));
+    } else if (absl::StartsWith(message, kUnsupportedOnThisSystem)) {
+      Stop(DifferentialResult::Kind::kUnsupported, message);
+    } else {
+      Stop(DifferentialResult::Kind::kError, absl::StrCat(DescribeCall(call), ": ", message));
+    }
+    return Outcome{};
+  }
+  last_ran_ = true;
+  ++result_.steps;
+  recorder_.Record(call, *outcome);
+  const Outcome model_outcome = ToModel(*outcome);
+  const Verdict verdict = model_.Check(*expectation, model_outcome);
+  if (!verdict.conforms) {
+    result_.lines.push_back(
+        absl::StrCat(DescribeCall(call), " -> ", DescribeOutcome(*outcome), "  DIVERGES"));
+    Stop(DifferentialResult::Kind::kDiverged,
+         absl::StrCat(DescribeCall(call), ": ", verdict.explanation));
+    return *outcome;
+  }
+  result_.lines.push_back(absl::StrCat(DescribeCall(call), " -> ", DescribeOutcome(*outcome), "  [",
+                                       verdict.rule, "]"));
+  if (absl::Status learned = model_.Observe(*model_call, model_outcome); !learned.ok()) {
+    Stop(DifferentialResult::Kind::kError,
+         absl::StrCat("the model could not learn the answer: ", learned.message()));
+  }
+  return *outcome;
+}
+
+Outcome DifferentialSession::Create(Protocol protocol, uint16_t start, uint16_t count,
+                                    bool null_token) {
+  return Do(call::CreatePersistent{process_, protocol, PortRange{start, count}, null_token});
+}
+
+Outcome DifferentialSession::Lookup(Protocol protocol, uint16_t start, uint16_t count,
+                                    bool null_token) {
+  return Do(call::LookupPersistent{process_, protocol, PortRange{start, count}, null_token});
+}
+
+Outcome DifferentialSession::Delete(Protocol protocol, uint16_t start, uint16_t count) {
+  return Do(call::DeletePersistent{process_, protocol, PortRange{start, count}});
+}
+
+SocketId DifferentialSession::Socket(Protocol protocol, Family family) {
+  const Outcome o = Do(call::OpenSocket{process_, protocol, family});
+  return o.socket.value_or(SocketId{0});
+}
+
+Outcome DifferentialSession::Close(SocketId socket) {
+  return Do(call::CloseSocket{process_, socket});
+}
+
+Outcome DifferentialSession::Acquire(SocketId socket, uint16_t start, uint16_t count,
+                                     uint32_t in_size, uint32_t out_size) {
+  return Do(call::Acquire{process_, socket, PortRange{start, count}, in_size, out_size});
+}
+
+Outcome DifferentialSession::Release(SocketId socket, Token token, uint32_t in_size) {
+  return Do(call::Release{process_, socket, token, in_size});
+}
+
+Outcome DifferentialSession::Associate(SocketId socket, Token token, uint32_t in_size) {
+  return Do(call::Associate{process_, socket, token, in_size});
+}
+
+Outcome DifferentialSession::Bind(SocketId socket, uint16_t port) {
+  return Do(call::Bind{process_, socket, port});
+}
+
+Outcome DifferentialSession::GetSockName(SocketId socket) {
+  return Do(call::GetSockName{process_, socket});
+}
+
+DifferentialResult DifferentialSession::Finish() && {
+  if (process_started_) {
+    for (const PendingReservation& left : sandboxed_.CleanUp(process_)) {
+      const std::string what =
+          absl::StrCat("cleanup could not delete ", ProtocolName(left.protocol), " ",
+                       FormatRange(left.block), " (it stays in the journal)");
+      result_.lines.push_back(what);
+      if (result_.kind == DifferentialResult::Kind::kConforms) {
+        result_.kind = DifferentialResult::Kind::kError;
+        result_.message = what;
+      }
+    }
+  }
+  result_.trace = std::move(recorder_).Finish();
+  return std::move(result_);
+}
+
+// --- Running and reporting ------------------------------------------------------------
+
+DifferentialResult RunDifferentialCase(const DifferentialCase& c, Backend& backend,
+                                       const DifferentialEnvironment& environment) {
+  DifferentialSession session(backend, environment, c.name);
+  session.Note(c.question);
+  if (!session.stopped()) c.body(session);
+  return std::move(session).Finish();
+}
+
+absl::Status WriteCaseReport(const std::string& directory, const DifferentialCase& c,
+                             const DifferentialResult& result) {
+  std::error_code error;
+  std::filesystem::create_directories(std::filesystem::path(directory) / "traces", error);
+  if (error) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create ", directory, "/traces: ", error.message()));
+  }
+  const std::filesystem::path trace_path =
+      std::filesystem::path(directory) / "traces" / (c.name + ".trace");
+  {
+    std::ofstream trace(trace_path, std::ios::binary | std::ios::trunc);
+    trace << traces::Print(result.trace);
+    if (!trace) return absl::DataLossError(absl::StrCat("cannot write ", trace_path.string()));
+  }
+  const std::filesystem::path report_path = std::filesystem::path(directory) / "report.md";
+  const bool fresh = !std::filesystem::exists(report_path, error);
+  std::ofstream report(report_path, std::ios::binary | std::ios::app);
+  if (fresh) {
+    report << "# portpool differential run\n\n"
+              "One section per case: its verdict, then every call with the answer the backend "
+              "gave and the model's rule for it. Traces: traces/*.trace "
+              "(`portpool replay` checks them).\n";
+  }
+  report << "\n## " << c.name << ": " << DifferentialResultKindName(result.kind) << "\n\n";
+  for (const std::string& line : result.trace.provenance)
+    report << "provenance: " << line << "  \n";
+  report << "\n" << c.question << "\n\n";
+  if (!result.message.empty()) report << "**" << result.message << "**\n\n";
+  report << "```\n";
+  for (const std::string& line : result.lines) report << line << "\n";
+  report << "```\n";
+  if (!report) return absl::DataLossError(absl::StrCat("cannot write ", report_path.string()));
+  return absl::OkStatus();
+}
+
+// --- The cases ----------------------------------------------------------------------
+
+const std::vector<DifferentialCase>& DifferentialCases() {
+  static const std::vector<DifferentialCase>* const cases = new std::vector<DifferentialCase>{
+      // --- Documented behaviour --------------------------------------------------
+      {"doc-create-lookup-delete",
+       "P-CREATE-OK, P-LOOKUP-TOKEN, P-DELETE-OK, P-LOOKUP-EXACT: a block is created with a "
+       "token, Lookup returns that token, Delete removes it, for TCP and UDP.",
+       [](DifferentialSession& s) {
+         for (Protocol p : {kTcp, kUdp}) {
+           s.Create(p, s.Port(0), 4);
+           s.Lookup(p, s.Port(0), 4);
+           s.Delete(p, s.Port(0), 4);
+           s.Lookup(p, s.Port(0), 4);
+         }
+       }},
+      {"doc-zero-count",
+       "P-CREATE-ZERO, P-LOOKUP-ZERO, P-DELETE-ZERO: NumberOfPorts 0 is "
+       "ERROR_INVALID_PARAMETER. (StartPort 0 lies outside any sandbox window.)",
+       [](DifferentialSession& s) {
+         s.Create(kTcp, s.Port(0), 0);
+         s.Lookup(kTcp, s.Port(0), 0);
+         s.Delete(kTcp, s.Port(0), 0);
+         s.Create(kUdp, s.Port(0), 0);
+       }},
+      {"doc-create-overlap",
+       "P-CREATE-OVERLAP: a block that matches or overlaps a persistent block, at either end, "
+       "is ERROR_SHARING_VIOLATION.",
+       [](DifferentialSession& s) {
+         s.Create(kTcp, s.Port(4), 4);
+         s.Create(kTcp, s.Port(4), 4);
+         s.Create(kTcp, s.Port(7), 2);
+         s.Create(kTcp, s.Port(2), 3);
+         s.Create(kTcp, s.Port(0), 4);
+         s.Create(kTcp, s.Port(8), 4);
+       }},
+      {"doc-exact-match",
+       "P-LOOKUP-EXACT, P-DELETE-EXACT: Lookup and Delete need exactly the created start and "
+       "count; a sub-range or super-range is ERROR_NOT_FOUND.",
+       [](DifferentialSession& s) {
+         s.Create(kTcp, s.Port(0), 4);
+         s.Lookup(kTcp, s.Port(0), 2);
+         s.Lookup(kTcp, s.Port(1), 3);
+         s.Lookup(kTcp, s.Port(0), 5);
+         s.Delete(kTcp, s.Port(0), 2);
+         s.Delete(kTcp, s.Port(1), 3);
+         s.Delete(kTcp, s.Port(0), 4);
+       }},
+      {"doc-tcp-and-udp-pools",
+       "POOL-PER-PROTOCOL: TCP and UDP keep separate pools; the same block may be reserved in "
+       "both.",
+       [](DifferentialSession& s) {
+         const Outcome tcp = s.Create(kTcp, s.Port(0), 4);
+         const Outcome udp = s.Create(kUdp, s.Port(0), 4);
+         s.Lookup(kTcp, s.Port(0), 4);
+         s.Lookup(kUdp, s.Port(0), 4);
+         s.Delete(kUdp, s.Port(0), 4);
+         s.Lookup(kTcp, s.Port(0), 4);
+         (void)tcp;
+         (void)udp;
+       }},
+      {"doc-create-over-bound-port",
+       "P-CREATE-INUSE: a block holding a bound port of the same protocol is "
+       "ERROR_SHARING_VIOLATION; once the socket is closed it may be created.",
+       [](DifferentialSession& s) {
+         for (Protocol p : {kTcp, kUdp}) {
+           const SocketId sock = s.Socket(p);
+           s.Bind(sock, s.Port(1));
+           s.Create(p, s.Port(0), 4);
+           s.Close(sock);
+           s.Create(p, s.Port(0), 4);
+           s.Delete(p, s.Port(0), 4);
+         }
+       }},
+      {"doc-create-over-runtime-block",
+       "P-CREATE-RUNTIME, SOCK-CLOSE: a persistent block over a runtime block is refused; "
+       "closing the acquiring socket frees the runtime block.",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         s.Acquire(sock, s.Port(0), 4);
+         s.Create(kTcp, s.Port(2), 4);
+         s.Close(sock);
+         s.Create(kTcp, s.Port(2), 4);
+         s.Delete(kTcp, s.Port(2), 4);
+       }},
+      {"doc-acquire-release",
+       "R-ACQUIRE-SPECIFIC, R-RELEASE-OK: a specific runtime block is acquired with a token "
+       "and released with it; it can then be acquired again.",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         const Outcome a = s.Acquire(sock, s.Port(0), 4);
+         s.Release(sock, TokenOf(a));
+         s.Acquire(sock, s.Port(0), 4);
+         s.Close(sock);
+       }},
+      {"doc-acquire-conflicts",
+       "R-ACQUIRE-OVERLAP, R-ACQUIRE-INUSE: a specific acquire over a persistent block, over "
+       "a runtime block of the same process, or over a bound port is WSAEADDRINUSE.",
+       [](DifferentialSession& s) {
+         s.Create(kTcp, s.Port(0), 4);
+         const SocketId sock = s.Socket(kTcp);
+         s.Acquire(sock, s.Port(2), 4);
+         const SocketId bound = s.Socket(kTcp);
+         s.Bind(bound, s.Port(10));
+         s.Acquire(sock, s.Port(9), 4);
+         s.Acquire(sock, s.Port(20), 2);
+         s.Acquire(sock, s.Port(21), 2);
+         s.Close(sock);
+         s.Close(bound);
+       }},
+      {"doc-acquire-wildcard",
+       "R-ACQUIRE-WILDCARD, DYN-RANGE-DEFAULT: StartPort 0 lets Windows choose a block inside "
+       "the dynamic range, clear of every reservation (system-chosen: outside the window, "
+       "freed when the socket closes).",
+       [](DifferentialSession& s) {
+         for (Protocol p : {kTcp, kUdp}) {
+           const SocketId sock = s.Socket(p);
+           s.Acquire(sock, 0, 8);
+           s.Close(sock);
+         }
+       }},
+      {"doc-associate-persistent",
+       "R-ASSOC-PERSISTENT, B-BIND-ASSOC-ZERO, B-GETSOCKNAME: after associating a persistent "
+       "token, bind to port 0 takes a port of the block.",
+       [](DifferentialSession& s) {
+         for (Protocol p : {kTcp, kUdp}) {
+           const Outcome block = s.Create(p, s.Port(0), 4);
+           const SocketId sock = s.Socket(p);
+           s.Associate(sock, TokenOf(block));
+           s.Bind(sock, 0);
+           s.GetSockName(sock);
+           s.Close(sock);
+           s.Delete(p, s.Port(0), 4);
+         }
+       }},
+      {"doc-associate-runtime",
+       "R-ASSOC-RUNTIME, B-BIND-ASSOC-ZERO: sockets of the acquiring process associated with "
+       "a runtime token take ports of the block.",
+       [](DifferentialSession& s) {
+         const SocketId owner = s.Socket(kTcp);
+         const Outcome block = s.Acquire(owner, s.Port(0), 2);
+         const SocketId first = s.Socket(kTcp);
+         s.Associate(first, TokenOf(block));
+         s.Bind(first, 0);
+         const SocketId second = s.Socket(kTcp);
+         s.Associate(second, TokenOf(block));
+         s.Bind(second, 0);
+         s.Close(first);
+         s.Close(second);
+         s.Close(owner);
+       }},
+      {"doc-bind",
+       "B-BIND-SPECIFIC, B-BIND-TWICE, B-BIND-INUSE, B-GETSOCKNAME: specific binds, a second "
+       "bind of a socket, a port already bound, getsockname of an unbound socket.",
+       [](DifferentialSession& s) {
+         const SocketId a = s.Socket(kTcp);
+         s.GetSockName(a);
+         s.Bind(a, s.Port(0));
+         s.GetSockName(a);
+         s.Bind(a, s.Port(1));
+         const SocketId b = s.Socket(kTcp);
+         s.Bind(b, s.Port(0));
+         const SocketId v6 = s.Socket(kTcp, Family::kIpv6);
+         s.Bind(v6, s.Port(0));
+         const SocketId u = s.Socket(kUdp);
+         s.Bind(u, s.Port(0));
+         s.Close(a);
+         s.Close(b);
+         s.Close(v6);
+         s.Close(u);
+       }},
+      {"doc-bind-ephemeral",
+       "B-BIND-EPHEMERAL: bind to port 0 without association takes a free port of the dynamic "
+       "range that no reservation holds.",
+       [](DifferentialSession& s) {
+         for (Protocol p : {kTcp, kUdp}) {
+           const SocketId sock = s.Socket(p);
+           s.Bind(sock, 0);
+           s.GetSockName(sock);
+           s.Close(sock);
+         }
+       }},
+      {"doc-not-a-socket", "SOCK-NOTSOCK: calls on a closed socket are WSAENOTSOCK.",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         s.Close(sock);
+         s.Bind(sock, s.Port(0));
+         s.Acquire(sock, s.Port(0), 1);
+         s.Close(sock);
+       }},
+      {"doc-ioctl-buffers",
+       "R-IOCTL-INBUF, R-ACQUIRE-OUTBUF: short input buffers and a short output buffer fail.",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         s.Acquire(sock, s.Port(0), 2, /*in_size=*/2);
+         s.Acquire(sock, s.Port(0), 2, call::kPortRangeSize, /*out_size=*/8);
+         s.Release(sock, Sandbox::kBogusToken, /*in_size=*/4);
+         s.Associate(sock, Sandbox::kBogusToken, /*in_size=*/4);
+         s.Close(sock);
+       }},
+      {"doc-close-frees-blocks",
+       "SOCK-CLOSE: closing a socket frees the runtime blocks acquired on it.",
+       [](DifferentialSession& s) {
+         const SocketId a = s.Socket(kUdp);
+         s.Acquire(a, s.Port(0), 4);
+         s.Close(a);
+         const SocketId b = s.Socket(kUdp);
+         s.Acquire(b, s.Port(0), 4);
+         s.Close(b);
+       }},
+
+      // --- One probe per unknown (docs/semantics.md, section 4) ---------------------
+      {"probe-U1-null-token",
+       "U1: what do Create and Lookup do with a NULL Token pointer? Does Create then make the "
+       "block? (Answers: ERROR_INVALID_PARAMETER, ERROR_NOACCESS, or success writing nothing; "
+       "a fault is reported as a harness error.)",
+       [](DifferentialSession& s) {
+         for (Protocol p : {kTcp, kUdp}) {
+           s.Create(p, s.Port(0), 1, /*null_token=*/true);
+           s.Lookup(p, s.Port(0), 1);
+           s.Lookup(p, s.Port(0), 1, /*null_token=*/true);
+           s.Lookup(p, s.Port(5), 1, /*null_token=*/true);
+           s.Delete(p, s.Port(0), 1);
+         }
+       }},
+      {"probe-U2-error-order",
+       "U2: which code wins when several errors apply (the elevated combinations: count 0 on "
+       "a bound port; an acquire with both buffers short; an acquire over a persistent block "
+       "and a bound port at once; a Delete of a missing block with count 0)?",
+       [](DifferentialSession& s) {
+         const SocketId bound = s.Socket(kTcp);
+         s.Bind(bound, s.Port(0));
+         s.Create(kTcp, s.Port(0), 0);
+         const SocketId sock = s.Socket(kTcp);
+         s.Acquire(sock, s.Port(8), 2, /*in_size=*/2, /*out_size=*/8);
+         s.Create(kTcp, s.Port(16), 4);
+         const SocketId inside = s.Socket(kTcp);
+         s.Bind(inside, s.Port(20));
+         s.Acquire(sock, s.Port(18), 4);
+         s.Delete(kTcp, s.Port(40), 0);
+         s.Note("Not here: the unelevated combinations (they need an unelevated process).");
+         s.Close(bound);
+         s.Close(sock);
+         s.Close(inside);
+       }},
+      {"probe-U3-lookup-elevation", "U3: does a non-elevated Lookup work?",
+       [](DifferentialSession& s) {
+         s.NotRunnable(
+             "needs an unelevated process beside an elevated one; the Windows backend runs "
+             "only the current process");
+       }},
+      {"probe-U4-past-max",
+       "U4: do Lookup and Delete of a block running past 65535 give ERROR_INVALID_PARAMETER or "
+       "ERROR_NOT_FOUND? (Delete runs only when the sandbox window reaches 65535.)",
+       [](DifferentialSession& s) {
+         for (Protocol p : {kTcp, kUdp}) {
+           s.Lookup(p, 65530, 10);
+           s.Lookup(p, 65535, 2);
+           s.Delete(p, 65530, 10);
+         }
+       }},
+      {"probe-U5-delete-in-use",
+       "U5: may a persistent block be deleted while a socket has a port bound from it, and "
+       "what then? What does a bind through an association whose block was deleted do? What "
+       "does Delete answer for the caller's own runtime block?",
+       [](DifferentialSession& s) {
+         const Outcome a = s.Create(kTcp, s.Port(0), 4);
+         const SocketId used = s.Socket(kTcp);
+         s.Associate(used, TokenOf(a));
+         s.Bind(used, 0);
+         s.Delete(kTcp, s.Port(0), 4);
+         s.GetSockName(used);
+         s.Create(kTcp, s.Port(0), 4);
+         const Outcome b = s.Create(kTcp, s.Port(8), 4);
+         const SocketId gone = s.Socket(kTcp);
+         s.Associate(gone, TokenOf(b));
+         s.Delete(kTcp, s.Port(8), 4);
+         s.Bind(gone, 0);
+         const SocketId owner = s.Socket(kTcp);
+         s.Acquire(owner, s.Port(16), 4);
+         s.Delete(kTcp, s.Port(16), 4);
+         s.Note("Not here: Delete of another process's runtime block (needs a second process).");
+         s.Close(used);
+         s.Close(gone);
+         s.Close(owner);
+       }},
+      {"probe-U6-acquire-codes",
+       "U6: which code does SIO_ACQUIRE_PORT_RESERVATION give for NumberOfPorts 0 (wildcard "
+       "and specific) and for a specific block past 65535 (only when the window reaches it)?",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         s.Acquire(sock, 0, 0);
+         s.Acquire(sock, s.Port(0), 0);
+         s.Acquire(sock, 65530, 10);
+         s.Note("Not here: exhaustion (it needs a small dynamic range, which is never changed).");
+         s.Close(sock);
+       }},
+      {"probe-U7-bad-tokens",
+       "U7: which codes do release and associate give for token 0, a made-up token, a "
+       "persistent token (release), a token acquired on another socket of the process "
+       "(release), a UDP token on a TCP socket (associate), and after bind (associate)?",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         s.Release(sock, kInvalidToken);
+         s.Release(sock, Sandbox::kBogusToken);
+         const Outcome persistent = s.Create(kTcp, s.Port(0), 2);
+         s.Release(sock, TokenOf(persistent));
+         const Outcome runtime = s.Acquire(sock, s.Port(4), 2);
+         const SocketId other = s.Socket(kTcp);
+         s.Release(other, TokenOf(runtime));
+         s.Associate(other, Sandbox::kBogusToken);
+         const SocketId udp = s.Socket(kUdp);
+         const Outcome udp_block = s.Acquire(udp, s.Port(8), 2);
+         const SocketId tcp = s.Socket(kTcp);
+         s.Associate(tcp, TokenOf(udp_block));
+         const SocketId bound = s.Socket(kTcp);
+         s.Bind(bound, s.Port(12));
+         s.Associate(bound, TokenOf(persistent));
+         s.GetSockName(bound);
+         s.Note("Not here: tokens of another process (they need a second process).");
+         for (SocketId id : {sock, other, udp, tcp, bound}) s.Close(id);
+       }},
+      {"probe-U8-runtime-families",
+       "U8: does a runtime block acquired on an AF_INET socket stop AF_INET6 binds of another "
+       "process, and the other way round?",
+       [](DifferentialSession& s) {
+         s.NotRunnable("needs a second process; the Windows backend runs only the current process");
+       }},
+      {"probe-U9-bind-into-persistent",
+       "U9: can an (elevated) process bind a specific port inside a persistent block without "
+       "association, for TCP and UDP, IPv4 and IPv6?",
+       [](DifferentialSession& s) {
+         for (Protocol p : {kTcp, kUdp}) {
+           s.Create(p, s.Port(0), 4);
+           const SocketId v4 = s.Socket(p, Family::kIpv4);
+           s.Bind(v4, s.Port(1));
+           const SocketId v6 = s.Socket(p, Family::kIpv6);
+           s.Bind(v6, s.Port(2));
+           s.Close(v4);
+           s.Close(v6);
+           s.Delete(p, s.Port(0), 4);
+         }
+         s.Note("Not here: the unelevated binder (needs an unelevated process).");
+       }},
+      {"probe-U10-associated-bind-failures",
+       "U10: which code does bind give through an association when the block has no free "
+       "port, when the port is outside the block, and when the block has gone?",
+       [](DifferentialSession& s) {
+         const Outcome one = s.Create(kTcp, s.Port(0), 1);
+         const SocketId a = s.Socket(kTcp);
+         const SocketId b = s.Socket(kTcp);
+         s.Associate(a, TokenOf(one));
+         s.Associate(b, TokenOf(one));
+         s.Bind(a, 0);
+         s.Bind(b, 0);
+         const SocketId outside = s.Socket(kTcp);
+         s.Associate(outside, TokenOf(one));
+         s.Bind(outside, s.Port(5));
+         const Outcome two = s.Create(kTcp, s.Port(8), 2);
+         const SocketId gone = s.Socket(kTcp);
+         s.Associate(gone, TokenOf(two));
+         s.Delete(kTcp, s.Port(8), 2);
+         s.Bind(gone, 0);
+         const SocketId gone_specific = s.Socket(kTcp);
+         const Outcome three = s.Create(kTcp, s.Port(12), 2);
+         s.Associate(gone_specific, TokenOf(three));
+         s.Delete(kTcp, s.Port(12), 2);
+         s.Bind(gone_specific, s.Port(13));
+         for (SocketId id : {a, b, outside, gone, gone_specific}) s.Close(id);
+       }},
+  };
+  return *cases;
+}
+
+}  // namespace portpool::conformance

@@ -1,0 +1,181 @@
+// The differential run's cases, on the simulator: every case runs to the end
+// and conforms (or is marked not runnable), nothing is left in the journal,
+// the traces are valid and replay, and a mutant simulator is caught. This is
+// what makes the Windows run (windows_real_tests) trustworthy before it ever
+// meets Windows.
+#include "portpool/conformance/differential.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "portpool/conformance/simulator_backend.h"
+#include "portpool/conformance/windows_backend.h"
+#include "portpool/traces/parse.h"
+#include "portpool/traces/print.h"
+#include "portpool/traces/replay.h"
+
+namespace portpool::conformance {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::filesystem::path TempDir() {
+  const auto dir = std::filesystem::temp_directory_path() / "portpool-differential-test" /
+                   std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// A backend that answers every API call "unsupported", as WindowsBackend does
+// under Wine.
+class UnsupportedBackend final : public Backend {
+ public:
+  std::string Describe() const override { return "unsupported"; }
+  Capabilities capabilities() const override { return Capabilities{}; }
+  absl::StatusOr<Outcome> Run(const Call& call) override {
+    if (std::holds_alternative<call::StartProcess>(call)) {
+      Outcome o;
+      o.process = ProcessId{1};
+      return o;
+    }
+    return absl::UnimplementedError(absl::StrCat(kUnsupportedOnThisSystem,
+                                                 ": iphlpapi.dll does not export "
+                                                 "CreatePersistentTcpPortReservation"));
+  }
+};
+
+TEST(DifferentialCases, NamesAreUniqueAndEveryUnknownHasAProbe) {
+  std::set<std::string> names;
+  std::set<std::string> probes;
+  for (const DifferentialCase& c : DifferentialCases()) {
+    EXPECT_TRUE(names.insert(c.name).second) << c.name;
+    EXPECT_FALSE(c.question.empty()) << c.name;
+    if (absl::StartsWith(c.name, "probe-U")) {
+      probes.insert(c.name.substr(6, c.name.find('-', 6) - 6));
+    } else {
+      EXPECT_TRUE(absl::StartsWith(c.name, "doc-")) << c.name;
+    }
+  }
+  EXPECT_EQ(probes,
+            (std::set<std::string>{"U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9", "U10"}));
+  EXPECT_GE(names.size(), 25u);
+}
+
+class OnTheSimulator : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(OnTheSimulator, EveryCaseConformsAndCleansUp) {
+  const auto dir = TempDir();
+  const std::string journal_path = (dir / "journal.txt").string();
+  auto journal = Journal::Open(journal_path);
+  ASSERT_TRUE(journal.ok());
+  DifferentialEnvironment environment;
+  environment.provenance = {"simulator test"};
+  environment.journal = &*journal;
+  int runnable = 0;
+  for (const DifferentialCase& c : DifferentialCases()) {
+    SimulatorBackend backend(GetParam());
+    const DifferentialResult result = RunDifferentialCase(c, backend, environment);
+    std::string account;
+    for (const std::string& line : result.lines) account += "  " + line + "\n";
+    if (result.kind == DifferentialResult::Kind::kNotRunnable) {
+      EXPECT_TRUE(c.name == "probe-U3-lookup-elevation" || c.name == "probe-U8-runtime-families")
+          << c.name;
+      continue;
+    }
+    ++runnable;
+    ASSERT_EQ(result.kind, DifferentialResult::Kind::kConforms)
+        << c.name << ": " << result.message << "\n"
+        << account;
+    EXPECT_GT(result.steps, 1) << c.name;
+    // Only the probes that reach past 65535 have calls the sandbox refuses.
+    if (c.name == "probe-U4-past-max") {
+      EXPECT_EQ(result.refused, 2) << account;
+    } else if (c.name == "probe-U6-acquire-codes") {
+      EXPECT_EQ(result.refused, 1) << account;
+    } else {
+      EXPECT_EQ(result.refused, 0) << c.name << "\n" << account;
+    }
+    // The trace is valid text, and replays as conforming (the simulator
+    // started empty, as the replay does).
+    ASSERT_TRUE(traces::ValidateTrace(result.trace).ok()) << c.name;
+    auto parsed = traces::Parse(traces::Print(result.trace));
+    ASSERT_TRUE(parsed.ok()) << c.name << ": " << parsed.status();
+    const traces::ReplayResult replay = traces::Replay(*parsed);
+    EXPECT_TRUE(replay.conforms) << c.name << "\n" << traces::Print(result.trace);
+    EXPECT_THAT(result.trace.provenance,
+                ::testing::ElementsAre("simulator test", "sandbox=20000-20255", "case=" + c.name));
+    ASSERT_TRUE(WriteCaseReport(dir.string(), c, result).ok());
+  }
+  EXPECT_GE(runnable, 23);
+  // Every case deleted what it created.
+  auto pending = ReadPendingReservations(journal_path);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_THAT(*pending, IsEmpty());
+  // The report has a section per case and the traces are there.
+  std::ifstream report(dir / "report.md");
+  std::ostringstream text;
+  text << report.rdbuf();
+  EXPECT_THAT(text.str(), HasSubstr("## doc-create-lookup-delete: CONFORMS"));
+  EXPECT_THAT(text.str(), HasSubstr("## probe-U10-associated-bind-failures: CONFORMS"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "traces" / "probe-U7-bad-tokens.trace"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, OnTheSimulator, ::testing::Values(1, 2, 3, 42, 1234567));
+
+TEST(Differential, AMutantSimulatorIsCaught) {
+  const auto dir = TempDir();
+  auto journal = Journal::Open((dir / "journal.txt").string());
+  ASSERT_TRUE(journal.ok());
+  DifferentialEnvironment environment;
+  environment.journal = &*journal;
+  const struct {
+    Mutant mutant;
+    const char* case_name;
+  } expected[] = {
+      {Mutant::kOverlapMissesHighEnd, "doc-create-overlap"},
+      {Mutant::kLookupFindsSubRange, "doc-exact-match"},
+      {Mutant::kCreateIgnoresBoundPorts, "doc-create-over-bound-port"},
+      {Mutant::kCloseKeepsBlocks, "doc-create-over-runtime-block"},
+      {Mutant::kSurfaceHostOrder, "doc-associate-persistent"},
+  };
+  for (const auto& e : expected) {
+    const DifferentialCase* found = nullptr;
+    for (const DifferentialCase& c : DifferentialCases()) {
+      if (c.name == e.case_name) found = &c;
+    }
+    ASSERT_NE(found, nullptr) << e.case_name;
+    SimulatorBackend backend(5, MachineOptions{e.mutant});
+    const DifferentialResult result = RunDifferentialCase(*found, backend, environment);
+    EXPECT_EQ(result.kind, DifferentialResult::Kind::kDiverged)
+        << MutantName(e.mutant) << " on " << e.case_name << ": " << result.message;
+  }
+}
+
+TEST(Differential, AnUnsupportedBackendStopsTheCase) {
+  const auto dir = TempDir();
+  auto journal = Journal::Open((dir / "journal.txt").string());
+  ASSERT_TRUE(journal.ok());
+  DifferentialEnvironment environment;
+  environment.journal = &*journal;
+  UnsupportedBackend backend;
+  const DifferentialResult result =
+      RunDifferentialCase(DifferentialCases().front(), backend, environment);
+  EXPECT_EQ(result.kind, DifferentialResult::Kind::kUnsupported);
+  EXPECT_TRUE(absl::StartsWith(result.message, "unsupported on this system: ")) << result.message;
+  EXPECT_EQ(result.steps, 1);  // the process start only
+  // The create that got no answer stays in the journal for cleanup.
+  auto pending = ReadPendingReservations((dir / "journal.txt").string());
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].why, "create not answered");
+}
+
+}  // namespace
+}  // namespace portpool::conformance

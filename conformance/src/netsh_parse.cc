@@ -1,0 +1,174 @@
+#include "portpool/conformance/netsh_parse.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "portpool/call.h"
+#include "portpool/outcome.h"
+
+namespace portpool::conformance {
+namespace {
+
+// A port number 0..65535 written in decimal, or nullopt.
+std::optional<uint32_t> ParsePortNumber(absl::string_view word) {
+  uint32_t value = 0;
+  if (word.empty() || word.size() > 5 || !absl::SimpleAtoi(word, &value) || value > kMaxPort) {
+    return std::nullopt;
+  }
+  for (char c : word) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  }
+  return value;
+}
+
+std::vector<absl::string_view> Words(absl::string_view line) {
+  return absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
+}
+
+bool IsDashes(absl::string_view line) {
+  line = absl::StripAsciiWhitespace(line);
+  return line.size() >= 3 && line.find_first_not_of("- \t") == absl::string_view::npos;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ExcludedRange>> ParseExcludedPortRanges(absl::string_view text) {
+  std::vector<ExcludedRange> ranges;
+  bool seen_header = false;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    if (IsDashes(line)) {
+      seen_header = true;
+      continue;
+    }
+    const std::vector<absl::string_view> words = Words(line);
+    if (words.size() != 2 && !(words.size() == 3 && words[2] == "*")) continue;
+    const std::optional<uint32_t> start = ParsePortNumber(words[0]);
+    const std::optional<uint32_t> end = ParsePortNumber(words[1]);
+    if (!start && !end) continue;  // a heading of two words
+    if (!start || !end || *start == 0 || *end < *start) {
+      return absl::InvalidArgumentError(absl::StrCat("excludedportrange line ", line_number,
+                                                     ": not a port range: '",
+                                                     absl::StripAsciiWhitespace(line), "'"));
+    }
+    if (!seen_header) {
+      return absl::InvalidArgumentError(absl::StrCat("excludedportrange line ", line_number,
+                                                     ": a range before the dashed header line"));
+    }
+    ranges.push_back(ExcludedRange{
+        PortRange{static_cast<uint16_t>(*start), static_cast<uint16_t>(*end - *start + 1)},
+        words.size() == 3});
+  }
+  if (!seen_header) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not the output of 'netsh int ipv4 show excludedportrange' (no dashed header line): '",
+        absl::StripAsciiWhitespace(text.substr(0, 200)), "'"));
+  }
+  return ranges;
+}
+
+absl::StatusOr<PortRange> ParseDynamicPortRange(absl::string_view text) {
+  std::vector<uint32_t> numbers;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    const size_t colon = line.rfind(':');
+    if (colon == absl::string_view::npos) continue;
+    uint32_t value = 0;
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(colon + 1)), &value)) continue;
+    numbers.push_back(value);
+    if (numbers.size() == 2) break;
+  }
+  if (numbers.size() < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not the output of 'netsh int ipv4 show dynamicport' (no 'Start Port : N' and "
+                     "'Number of Ports : N' lines): '",
+                     absl::StripAsciiWhitespace(text.substr(0, 200)), "'"));
+  }
+  const uint32_t start = numbers[0];
+  const uint32_t count = numbers[1];
+  if (start == 0 || count == 0 || start + count - 1 > kMaxPort) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dynamic port range start ", start, " count ", count, " is not a range"));
+  }
+  return PortRange{static_cast<uint16_t>(start), static_cast<uint16_t>(count)};
+}
+
+std::vector<std::string> NetshSnapshotCommands() {
+  return {
+      "netsh int ipv4 show excludedportrange protocol=tcp",
+      "netsh int ipv4 show excludedportrange protocol=udp",
+      "netsh int ipv4 show dynamicport tcp",
+      "netsh int ipv4 show dynamicport udp",
+  };
+}
+
+absl::StatusOr<MachineSnapshot> ReadNetshSnapshot(const CommandRunner& run) {
+  const std::vector<std::string> commands = NetshSnapshotCommands();
+  MachineSnapshot snapshot;
+  for (int i = 0; i < 4; ++i) {
+    const Protocol protocol = i % 2 == 0 ? Protocol::kTcp : Protocol::kUdp;
+    absl::StatusOr<std::string> output = run(commands[i]);
+    if (!output.ok()) {
+      return absl::Status(output.status().code(),
+                          absl::StrCat("'", commands[i], "' failed: ", output.status().message()));
+    }
+    if (i < 2) {
+      auto ranges = ParseExcludedPortRanges(*output);
+      if (!ranges.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", commands[i], "': ", ranges.status().message()));
+      }
+      snapshot.of(protocol).excluded = *std::move(ranges);
+    } else {
+      auto range = ParseDynamicPortRange(*output);
+      if (!range.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", commands[i], "': ", range.status().message()));
+      }
+      snapshot.of(protocol).dynamic = *range;
+    }
+  }
+  return snapshot;
+}
+
+absl::Status SeedModel(const MachineSnapshot& snapshot, Machine& model,
+                       std::vector<std::string>* warnings) {
+  for (Protocol protocol : kAllProtocols) {
+    const ProtocolSnapshot& s = snapshot.of(protocol);
+    for (const ExcludedRange& excluded : s.excluded) {
+      absl::Status seeded =
+          model.SeedExisting(protocol, excluded.range,
+                             excluded.administered ? BlockKind::kPersistent : BlockKind::kRuntime);
+      if (!seeded.ok() && warnings != nullptr) {
+        warnings->push_back(absl::StrCat("left out of the model: ", seeded.message()));
+      }
+    }
+    const Call call = call::SetDynamicRange{protocol, s.dynamic};
+    Outcome ok;
+    if (absl::Status set = model.Observe(call, ok); !set.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the model cannot hold the ", ProtocolName(protocol), " dynamic range ",
+                       FormatRange(s.dynamic), ": ", set.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string DescribeSnapshot(const MachineSnapshot& snapshot) {
+  std::string text;
+  for (Protocol protocol : kAllProtocols) {
+    const ProtocolSnapshot& s = snapshot.of(protocol);
+    const auto administered = std::count_if(s.excluded.begin(), s.excluded.end(),
+                                            [](const ExcludedRange& r) { return r.administered; });
+    absl::StrAppend(&text, text.empty() ? "" : "; ", ProtocolName(protocol), ": ",
+                    s.excluded.size(), " excluded (", administered, " administered), dynamic ",
+                    FormatRange(s.dynamic), ", ", s.bound.size(), " bound");
+  }
+  return text;
+}
+
+}  // namespace portpool::conformance

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# End-to-end test of `portpool campaign`: its options and exit codes, the
+# report folder, reproducibility, progress output, the time budget, Ctrl-C,
+# the default corpus, and a divergence found in a corpus.
+#
+#   scripts/campaign_cli_test.sh build/debug/conformance/portpool
+#
+# The ctest test `campaign_cli` (label `conformance`) runs it. Exits 0 if every
+# check passes; otherwise lists the failed checks and exits 1.
+set -uo pipefail
+
+if [[ $# -ne 1 || ! -x "$1" ]]; then
+  echo "usage: $0 PATH/TO/portpool" >&2
+  exit 2
+fi
+portpool="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+work="$(mktemp -d "${TMPDIR:-/tmp}/portpool-campaign.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 2
+
+failures=0
+checks=0
+code=0
+
+run() {
+  "$portpool" "$@" >"$work/stdout" 2>"$work/stderr"
+  code=$?
+}
+fail() {
+  echo "FAIL: $*" >&2
+  echo "  exit code: $code" >&2
+  echo "  stdout: $(head -c 1500 "$work/stdout")" >&2
+  echo "  stderr: $(head -c 1500 "$work/stderr")" >&2
+  failures=$((failures + 1))
+}
+expect_code() {
+  checks=$((checks + 1))
+  [[ "$code" -eq "$1" ]] || fail "$2: expected exit $1, got $code"
+}
+expect_out() {
+  checks=$((checks + 1))
+  grep -qF -- "$1" "$work/stdout" || fail "$2: stdout lacks '$1'"
+}
+expect_err() {
+  checks=$((checks + 1))
+  grep -qF -- "$1" "$work/stderr" || fail "$2: stderr lacks '$1'"
+}
+expect_file() {
+  checks=$((checks + 1))
+  [[ -s "$1" ]] || fail "$2: no file $1"
+}
+# report.md without its timing line.
+deterministic() { grep -v '^Timing (wall clock' "$1"; }
+
+# --- help ----------------------------------------------------------------------
+run --help
+expect_code 0 "portpool --help"
+expect_out "  campaign " "portpool --help lists campaign"
+run campaign --help
+expect_code 0 "campaign --help"
+expect_out "usage: portpool campaign" "campaign --help"
+
+# --- bad options: exit 2 with a message naming the option -------------------------
+bad() {  # bad EXPECTED-MESSAGE ARGS...
+  local message="$1"
+  shift
+  run campaign "$@" -o "$work/never"
+  expect_code 2 "campaign $*"
+  expect_err "$message" "campaign $*"
+}
+bad "--seeds must be a whole number" --seeds 0
+bad "--seeds must be a whole number" --seeds many
+bad "--length must be a whole number" --length 0
+bad "--seed must be a whole number" --seed -1
+bad "--time-budget must be a number of seconds" --time-budget 0
+bad "--time-budget must be a number of seconds" --time-budget soon
+bad "--backend windows runs only in a build for Windows" --backend windows
+bad "unknown --backend 'qemu'" --backend qemu
+bad "--corpus '/no/such/folder' is not a folder" --corpus /no/such/folder
+bad "give --corpus DIR or --no-corpus, not both" --corpus "$work" --no-corpus
+bad "unexpected argument 'extra'" extra
+bad "unknown option '--frobnicate'" --frobnicate
+touch "$work/a-file"
+run campaign --seeds 1 -o "$work/a-file/report"
+expect_code 2 "campaign -o under a file"
+expect_err "cannot create the report folder --out" "campaign -o under a file"
+checks=$((checks + 1))
+[[ ! -e "$work/never" ]] || fail "a campaign with bad options wrote a report"
+
+# --- a short campaign, twice ---------------------------------------------------------
+run campaign --seeds 10 --length 40 -o one
+expect_code 0 "a short campaign"
+expect_out "portpool campaign: CONFORMS" "a short campaign"
+expect_out "10 sequences (seeds 1-10)" "a short campaign"
+expect_out "report: one/report.md" "a short campaign"
+expect_out "one/report.html" "a short campaign"
+for file in report.md report.html sample.trace; do expect_file "one/$file" "a short campaign"; done
+# Progress on standard error: plain lines when it is not a terminal.
+expect_err "[sequences] " "progress lines"
+expect_err "[done] 10/10 sequences" "progress lines"
+checks=$((checks + 1))
+grep -q $'\r' "$work/stderr" && fail "progress rewrites its line although stderr is a file"
+run campaign --seeds 10 --length 40 -o two --quiet
+expect_code 0 "the same campaign again"
+checks=$((checks + 1))
+[[ ! -s "$work/stderr" ]] || fail "--quiet still printed progress"
+checks=$((checks + 1))
+cmp -s <(deterministic one/report.md) <(deterministic two/report.md) ||
+  fail "the same options gave different reports: $(diff <(deterministic one/report.md) \
+    <(deterministic two/report.md) | head -10)"
+checks=$((checks + 1))
+cmp -s one/sample.trace two/sample.trace || fail "the same options gave different sample traces"
+checks=$((checks + 1))
+[[ "$(grep -c '^Timing (wall clock' one/report.md)" -eq 1 ]] || fail "report.md needs one timing line"
+run replay one/sample.trace
+expect_code 0 "the sample trace replays"
+run campaign --seeds 10 --length 40 --seed 99 -o three --quiet
+checks=$((checks + 1))
+cmp -s <(deterministic one/report.md) <(deterministic three/report.md) &&
+  fail "another seed gave the same report"
+
+# --- the default corpus is found from any working folder -----------------------------
+mkdir -p elsewhere && cd elsewhere || exit 2
+run campaign --seeds 2 --quiet
+cd "$work" || exit 2
+expect_code 0 "a campaign with the default corpus"
+expect_file elsewhere/portpool-report/report.md "the default --out folder"
+checks=$((checks + 1))
+grep -q '| corpus | .*traces/regression |' elsewhere/portpool-report/report.md ||
+  fail "the default corpus was not used"
+run campaign --seeds 2 --no-corpus -o nocorpus --quiet
+expect_code 0 "--no-corpus"
+expect_out " 0 corpus traces replayed, 0 documented cases run" "--no-corpus"
+
+# --- a time budget ------------------------------------------------------------------------
+run campaign --time-budget 1 --length 20 --no-corpus -o budget --quiet
+expect_code 0 "--time-budget 1"
+checks=$((checks + 1))
+grep -qF 'by the time budget of 1 s' budget/report.md || fail "the report does not name the budget"
+
+# --- a divergence in the corpus -------------------------------------------------------------
+mkdir -p corpus
+cat >corpus/overlap.trace <<'EOF'
+portpool-trace 1
+provenance: hand-written
+start-process elevated -> NO_ERROR process=p1
+p1 create udp 7000 3 -> NO_ERROR token=$x
+p1 create tcp 5000 10 -> NO_ERROR token=$a
+p1 create tcp 5005 10 -> NO_ERROR token=$b
+EOF
+mkdir -p divergent && echo stale >divergent/divergence-9.trace
+run campaign --seeds 3 --corpus corpus -o divergent
+expect_code 1 "a campaign over a divergent corpus"
+expect_out "portpool campaign: DIVERGES" "a divergent corpus"
+expect_out "divergence 1: P-CREATE-OVERLAP, found by corpus replay of corpus/overlap.trace" \
+  "a divergent corpus"
+expect_file divergent/divergence-1.trace "a divergent corpus"
+expect_file divergent/divergence-1-full.trace "a divergent corpus"
+checks=$((checks + 1))
+[[ ! -e divergent/divergence-9.trace ]] || fail "a stale divergence file was left in the folder"
+checks=$((checks + 1))
+grep -qF 'P-CREATE-OVERLAP (documented; source: ' divergent/report.md ||
+  fail "report.md does not cite the rule with its source"
+run replay divergent/divergence-1.trace
+expect_code 1 "the minimal trace still diverges"
+expect_out "p1 create tcp 5005 10" "the minimal trace's divergent call"
+checks=$((checks + 1))
+[[ "$(grep -c -- ' -> ' divergent/divergence-1.trace)" -eq 3 ]] ||
+  fail "the minimal trace is not 3 steps: $(cat divergent/divergence-1.trace)"
+
+# --- Ctrl-C: a partial report --------------------------------------------------------------
+# Job control gives the background campaign its own process group, where
+# SIGINT is not ignored (as it would be for a plain background job).
+set -m
+"$portpool" campaign --seeds 100000000 --length 40 --no-corpus -o interrupted \
+  >"$work/stdout" 2>"$work/stderr" &
+pid=$!
+for _ in $(seq 50); do
+  grep -q '^\[sequences\]' "$work/stderr" 2>/dev/null && break
+  sleep 0.2
+done
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"
+code=$?
+set +m
+expect_code 130 "a campaign stopped by SIGINT"
+expect_err "interrupted; finishing the current sequence" "SIGINT"
+expect_out "interrupted: the report is partial" "SIGINT"
+expect_file interrupted/report.md "SIGINT"
+checks=$((checks + 1))
+grep -qF '## Verdict: INTERRUPTED' interrupted/report.md || fail "the partial report lacks its verdict"
+checks=$((checks + 1))
+grep -qF 'this report is partial' interrupted/report.md || fail "the partial report does not say so"
+
+echo "campaign_cli_test: $((checks - failures)) of $checks checks passed"
+[[ "$failures" -eq 0 ]]

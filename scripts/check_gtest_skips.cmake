@@ -1,0 +1,64 @@
+# Runs a gtest executable and checks that it ran at least one test and that
+# every test was skipped with a message starting with EXPECT. The mingw +
+# Wine lane uses it on windows_real_tests: Wine has no port-reservation API,
+# so every case must skip with "unsupported on this system: ...", never pass,
+# fail or crash.
+#
+# cmake -DEXE=... [-DEMULATOR=a;b;c] -DWORK_DIR=... -DEXPECT=... \
+#       -P scripts/check_gtest_skips.cmake
+cmake_minimum_required(VERSION 3.25)
+
+foreach(var IN ITEMS EXE WORK_DIR EXPECT)
+  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+    message(FATAL_ERROR "check_gtest_skips.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+set(xml "${WORK_DIR}/results.xml")
+
+# The XML path is relative to WORK_DIR: under Wine an absolute Unix path is
+# not a Windows path.
+execute_process(
+  COMMAND ${EMULATOR} "${EXE}" "--gtest_output=xml:results.xml"
+  WORKING_DIRECTORY "${WORK_DIR}"
+  RESULT_VARIABLE rc
+  OUTPUT_VARIABLE out
+  ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXE} exited ${rc} (a skip exits 0)\n${out}\n${err}")
+endif()
+if(NOT EXISTS "${xml}")
+  message(FATAL_ERROR "${EXE} wrote no ${xml}\n${out}\n${err}")
+endif()
+file(READ "${xml}" results)
+
+# One <testcase ...> element per test; each must say result="skipped" and
+# carry <skipped message="...EXPECT...">.
+string(REGEX MATCHALL "<testcase [^>]*>" cases "${results}")
+list(LENGTH cases total)
+if(total EQUAL 0)
+  message(FATAL_ERROR "${EXE} ran no test\n${out}")
+endif()
+string(REGEX MATCHALL "<testcase [^>]*result=\"skipped\"[^>]*>" skipped "${results}")
+list(LENGTH skipped skipped_count)
+# gtest writes the skip message as "FILE:LINE&#x0A;MESSAGE".
+string(REGEX MATCHALL "<skipped message=\"[^\"]*\"" messages "${results}")
+set(good 0)
+set(bad "")
+foreach(message IN LISTS messages)
+  string(FIND "${message}" "${EXPECT}" at)
+  if(at GREATER_EQUAL 0)
+    math(EXPR good "${good} + 1")
+  else()
+    string(APPEND bad "\n  ${message}")
+  endif()
+endforeach()
+if(NOT skipped_count EQUAL total OR NOT good EQUAL total)
+  message(FATAL_ERROR
+    "${EXE}: ${total} tests, ${skipped_count} skipped, ${good} with the reason '${EXPECT}'."
+    " Other skip messages:${bad}\n${out}")
+endif()
+string(REGEX MATCH "<skipped message=\"[^\"]*\"" first "${results}")
+message(STATUS "${EXE}: all ${total} tests skipped with '${EXPECT}...', e.g. ${first}")
