@@ -344,8 +344,8 @@ void PortPool::ClearBindings() {
 }
 
 void PortPool::RemoveRuntimeBlocks() {
-  const auto removed = absl::erase_if(
-      blocks_, [](const auto& entry) { return entry.second.kind == BlockKind::kRuntime; });
+  const auto removed =
+      erase_if(blocks_, [](const auto& entry) { return entry.second.kind == BlockKind::kRuntime; });
   if (removed > 0) RebuildOccupied();
 }
 

@@ -3,10 +3,10 @@
 //
 // This is bookkeeping only; the rules that decide answers live in
 // machine.cc. All blocks of a pool, persistent and runtime, are disjoint,
-// because every rule that adds a block refuses an overlap. Queries are
-// O(log n) in the number of blocks and bindings. Besides the blocks and the
-// bindings, a pool keeps a bitmap of its occupied ports (in a block or
-// bound), so that finding free ports costs O(65536 / 64) word operations at
+// because every rule that adds a block refuses an overlap. Block queries
+// cost the same at any number of blocks (port_map.h); binding queries are
+// O(log n). Besides the blocks and the bindings, a pool keeps a bitmap of its
+// occupied ports (in a block or bound), so that finding free ports costs O(65536 / 64) word operations at
 // most, whatever the number of blocks.
 #ifndef PORTPOOL_PORT_POOL_H_
 #define PORTPOOL_PORT_POOL_H_
@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
 #include "portpool/ids.h"
+#include "portpool/port_map.h"
 #include "portpool/port_range.h"
 #include "portpool/protocol.h"
 #include "portpool/random.h"
@@ -55,7 +56,7 @@ inline constexpr PortRange kDefaultDynamicRange{49152, 16384};
 
 class PortPool {
  public:
-  using Blocks = absl::btree_map<uint16_t, Block>;
+  using Blocks = PortMap<Block>;
   using Bindings = absl::btree_map<uint16_t, Binding>;
 
   const Blocks& blocks() const { return blocks_; }
