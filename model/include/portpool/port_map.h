@@ -62,11 +62,11 @@ class PortMap {
   iterator find(uint16_t key) { return ToMutable(std::as_const(*this).find(key)); }
   const_iterator find(uint16_t key) const {
     const uint32_t hi = key >> 8, lo = key & 255;
-    if (!Has(summary_, hi)) return end();
-    const uint32_t leaf = RankBelow(summary_, hi);
+    if (!summary_.Has(hi)) return end();
+    const uint32_t leaf = summary_.RankBelow(hi);
     const Leaf& l = leaves_[leaf];
-    if (!Has(l.present, lo)) return end();
-    return const_iterator(this, leaf, RankBelow(l.present, lo));
+    if (!l.present.Has(lo)) return end();
+    return const_iterator(this, leaf, l.present.RankBelow(lo));
   }
   bool contains(uint16_t key) const { return find(key) != end(); }
   V& at(uint16_t key) { return const_cast<V&>(std::as_const(*this).at(key)); }
@@ -85,14 +85,17 @@ class PortMap {
   template <typename... Args>
   std::pair<iterator, bool> try_emplace(uint16_t key, Args&&... args) {
     const uint32_t hi = key >> 8, lo = key & 255;
-    const uint32_t leaf = RankBelow(summary_, hi);
-    if (!Has(summary_, hi)) {
-      leaves_.insert(leaves_.begin() + leaf, Leaf{});
-      Set(summary_, hi);
+    const uint32_t leaf = summary_.RankBelow(hi);
+    if (!summary_.Has(hi)) {
+      // A fresh leaf takes the buffer the last emptied one left, so that a
+      // small pool's create and delete of a lone block do not allocate.
+      leaves_.insert(leaves_.begin() + leaf, Leaf{{}, std::move(spare_)});
+      spare_.clear();
+      summary_.Set(hi);
     }
     Leaf& l = leaves_[leaf];
-    const uint32_t pos = RankBelow(l.present, lo);
-    if (Has(l.present, lo)) return {iterator(this, leaf, pos), false};
+    const uint32_t pos = l.present.RankBelow(lo);
+    if (l.present.Has(lo)) return {iterator(this, leaf, pos), false};
     if (l.entries.size() == l.entries.capacity()) {
       // Grow by an eighth (not the vector's doubling): entries are most of
       // the memory, and a leaf holds 256 at most, so copying stays cheap.
@@ -101,7 +104,7 @@ class PortMap {
     }
     l.entries.emplace(l.entries.begin() + pos, std::piecewise_construct, std::forward_as_tuple(key),
                       std::forward_as_tuple(std::forward<Args>(args)...));
-    Set(l.present, lo);
+    l.present.Set(lo);
     ++size_;
     return {iterator(this, leaf, pos), true};
   }
@@ -117,11 +120,12 @@ class PortMap {
     Leaf& l = leaves_[it.leaf_];
     const uint16_t key = l.entries[it.pos_].first;
     l.entries.erase(l.entries.begin() + it.pos_);
-    Clear(l.present, key & 255);
+    l.present.Clear(key & 255);
     --size_;
     if (l.entries.empty()) {
+      if (spare_.capacity() == 0) spare_ = std::move(l.entries);
       leaves_.erase(leaves_.begin() + it.leaf_);
-      Clear(summary_, key >> 8);
+      summary_.Clear(key >> 8);
       return iterator(this, it.leaf_, 0);
     }
     if (it.pos_ == l.entries.size()) return iterator(this, it.leaf_ + 1, 0);
@@ -146,11 +150,11 @@ class PortMap {
       const uint32_t hi = l.entries.front().first >> 8;
       map.size_ -= std::erase_if(l.entries, [&](value_type& e) {
         if (!pred(static_cast<const value_type&>(e))) return false;
-        Clear(l.present, e.first & 255);
+        l.present.Clear(e.first & 255);
         return true;
       });
       if (l.entries.empty()) {
-        Clear(map.summary_, hi);
+        map.summary_.Clear(hi);
       } else {
         if (kept_leaves != i) map.leaves_[kept_leaves] = std::move(l);
         ++kept_leaves;
@@ -216,48 +220,63 @@ class PortMap {
   };
 
  private:
-  using Bits = std::array<uint64_t, 4>;  // one bit per value of a byte
+  // A set of bytes (0..255), which knows how many of its members are below
+  // each word, so that a rank is one popcount.
+  class Bits {
+   public:
+    bool Has(uint32_t b) const { return (words_[b >> 6] >> (b & 63)) & 1; }
+    void Set(uint32_t b) {
+      if (Has(b)) return;
+      words_[b >> 6] |= uint64_t{1} << (b & 63);
+      for (uint32_t w = (b >> 6) + 1; w < 4; ++w) ++below_[w];
+    }
+    void Clear(uint32_t b) {
+      if (!Has(b)) return;
+      words_[b >> 6] &= ~(uint64_t{1} << (b & 63));
+      for (uint32_t w = (b >> 6) + 1; w < 4; ++w) --below_[w];
+    }
+    // How many members are below b.
+    uint32_t RankBelow(uint32_t b) const {
+      const uint32_t word = b >> 6;
+      return below_[word] + Popcount(words_[word] & ((uint64_t{1} << (b & 63)) - 1));
+    }
 
-  struct Leaf {
-    Bits present{};                   // bit lo: the key (high byte, lo) is here
-    std::vector<value_type> entries;  // in key order, never empty
+   private:
+    // std::popcount compiles to a libgcc call unless the target has POPCNT
+    // (x86-64 before -march=x86-64-v2 does not): count bits inline.
+    static constexpr uint32_t Popcount(uint64_t x) {
+      x = x - ((x >> 1) & 0x5555555555555555ULL);
+      x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+      x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+      return static_cast<uint32_t>((x * 0x0101010101010101ULL) >> 56);
+    }
+
+    std::array<uint64_t, 4> words_{};
+    std::array<uint8_t, 4> below_{};  // members in the words before (192 at most)
   };
 
-  static bool Has(const Bits& bits, uint32_t b) { return (bits[b >> 6] >> (b & 63)) & 1; }
-  static void Set(Bits& bits, uint32_t b) { bits[b >> 6] |= uint64_t{1} << (b & 63); }
-  static void Clear(Bits& bits, uint32_t b) { bits[b >> 6] &= ~(uint64_t{1} << (b & 63)); }
-  // std::popcount compiles to a libgcc call unless the target has POPCNT
-  // (x86-64 before -march=x86-64-v2 does not): count bits inline.
-  static constexpr uint32_t Popcount(uint64_t x) {
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-    return static_cast<uint32_t>((x * 0x0101010101010101ULL) >> 56);
-  }
-  // The number of set bits below bit b (0..255).
-  static uint32_t RankBelow(const Bits& bits, uint32_t b) {
-    const uint32_t word = b >> 6;
-    uint32_t rank = Popcount(bits[word] & ((uint64_t{1} << (b & 63)) - 1));
-    for (uint32_t w = 0; w < word; ++w) rank += Popcount(bits[w]);
-    return rank;
-  }
+  struct Leaf {
+    Bits present;                     // bit lo: the key (high byte, lo) is here
+    std::vector<value_type> entries;  // in key order, never empty
+  };
 
   uint32_t Leaves() const { return static_cast<uint32_t>(leaves_.size()); }
   iterator ToMutable(const_iterator it) { return iterator(this, it.leaf_, it.pos_); }
   // The first entry whose key is > key (strict) or >= key.
   const_iterator Bound(uint16_t key, bool strict) const {
     const uint32_t hi = key >> 8, lo = key & 255;
-    const uint32_t leaf = RankBelow(summary_, hi);
-    if (!Has(summary_, hi)) return const_iterator(this, leaf, 0);
+    const uint32_t leaf = summary_.RankBelow(hi);
+    if (!summary_.Has(hi)) return const_iterator(this, leaf, 0);
     const Leaf& l = leaves_[leaf];
-    const uint32_t pos = RankBelow(l.present, lo) + (strict && Has(l.present, lo) ? 1 : 0);
+    const uint32_t pos = l.present.RankBelow(lo) + (strict && l.present.Has(lo) ? 1 : 0);
     if (pos == l.entries.size()) return const_iterator(this, leaf + 1, 0);
     return const_iterator(this, leaf, pos);
   }
 
-  Bits summary_{};            // bit hi: leaves_ has the leaf of high byte hi
+  Bits summary_;              // bit hi: leaves_ has the leaf of high byte hi
   std::vector<Leaf> leaves_;  // the non-empty leaves, in key order
   size_t size_ = 0;
+  std::vector<value_type> spare_;  // empty; the buffer of the last leaf emptied
 };
 
 }  // namespace portpool
