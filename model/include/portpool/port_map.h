@@ -4,15 +4,19 @@
 // Why not absl::btree_map: at tens of thousands of blocks a btree lookup is a
 // chain of ~5 dependent cache misses, and the checker and the simulator look
 // blocks up in no particular order. Keys of 16 bits allow a two-level radix
-// index instead: the high byte selects a leaf through a 256-bit summary (the
-// leaf's place among the non-empty leaves is a popcount), the low byte
-// selects the entry through the leaf's 256-bit presence bitmap (again a
-// popcount). So find, lower_bound and upper_bound cost two dependent reads
-// and a few word operations at any size, and the block before a port (--it)
-// is one step more. Leaves hold their entries packed in key order, which
-// keeps memory near the 32 bytes of an entry whatever the insertion order
-// (a btree's half-full nodes cost more), and allocates nothing up front: a
-// fresh machine of the fuzz campaigns pays for what it holds.
+// index instead: the high byte selects a leaf through a 256-entry table, the
+// low byte selects the entry through the leaf's 256-bit presence bitmap,
+// whose rank (one popcount) is the entry's place. So find, lower_bound and
+// upper_bound cost two dependent reads and a few word operations at any
+// size; a 256-bit summary of the non-empty leaves makes ++ and -- across
+// leaves (the block before a port) a few word operations too, however sparse
+// the map. Leaves hold their entries packed in key order, which keeps memory
+// near the 32 bytes of an entry whatever the insertion order (a btree's
+// half-full nodes cost more), and allocates nothing up front: a fresh
+// machine of the fuzz campaigns pays for what it holds. Leaves never move,
+// and an emptied leaf keeps a small buffer for the next: creating and
+// deleting a lone block in a small pool then neither allocates nor shifts
+// other leaves.
 //
 // The interface is the subset of std::map's that the model uses. As with
 // absl::btree_map, inserting or erasing invalidates every iterator and
@@ -23,6 +27,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -49,24 +54,24 @@ class PortMap {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   void clear() {
-    leaves_.clear();
     summary_ = {};
+    leaves_.clear();
+    free_.clear();
     size_ = 0;
   }
 
-  iterator begin() { return iterator(this, 0, 0); }
-  iterator end() { return iterator(this, Leaves(), 0); }
-  const_iterator begin() const { return const_iterator(this, 0, 0); }
-  const_iterator end() const { return const_iterator(this, Leaves(), 0); }
+  iterator begin() { return iterator(this, summary_.Next(0), 0); }
+  iterator end() { return iterator(this, kEnd, 0); }
+  const_iterator begin() const { return const_iterator(this, summary_.Next(0), 0); }
+  const_iterator end() const { return const_iterator(this, kEnd, 0); }
 
   iterator find(uint16_t key) { return ToMutable(std::as_const(*this).find(key)); }
   const_iterator find(uint16_t key) const {
     const uint32_t hi = key >> 8, lo = key & 255;
     if (!summary_.Has(hi)) return end();
-    const uint32_t leaf = summary_.RankBelow(hi);
-    const Leaf& l = leaves_[leaf];
+    const Leaf& l = LeafOf(hi);
     if (!l.present.Has(lo)) return end();
-    return const_iterator(this, leaf, l.present.RankBelow(lo));
+    return const_iterator(this, hi, l.present.RankBelow(lo));
   }
   bool contains(uint16_t key) const { return find(key) != end(); }
   V& at(uint16_t key) { return const_cast<V&>(std::as_const(*this).at(key)); }
@@ -85,17 +90,19 @@ class PortMap {
   template <typename... Args>
   std::pair<iterator, bool> try_emplace(uint16_t key, Args&&... args) {
     const uint32_t hi = key >> 8, lo = key & 255;
-    const uint32_t leaf = summary_.RankBelow(hi);
     if (!summary_.Has(hi)) {
-      // A fresh leaf takes the buffer the last emptied one left, so that a
-      // small pool's create and delete of a lone block do not allocate.
-      leaves_.insert(leaves_.begin() + leaf, Leaf{{}, std::move(spare_)});
-      spare_.clear();
+      if (free_.empty()) {
+        slot_[hi] = static_cast<uint8_t>(leaves_.size());
+        leaves_.emplace_back();
+      } else {
+        slot_[hi] = free_.back();
+        free_.pop_back();
+      }
       summary_.Set(hi);
     }
-    Leaf& l = leaves_[leaf];
+    Leaf& l = leaves_[slot_[hi]];
     const uint32_t pos = l.present.RankBelow(lo);
-    if (l.present.Has(lo)) return {iterator(this, leaf, pos), false};
+    if (l.present.Has(lo)) return {iterator(this, hi, pos), false};
     if (l.entries.size() == l.entries.capacity()) {
       // Grow by an eighth (not the vector's doubling): entries are most of
       // the memory, and a leaf holds 256 at most, so copying stays cheap.
@@ -106,7 +113,7 @@ class PortMap {
                       std::forward_as_tuple(std::forward<Args>(args)...));
     l.present.Set(lo);
     ++size_;
-    return {iterator(this, leaf, pos), true};
+    return {iterator(this, hi, pos), true};
   }
   template <typename M>
   std::pair<iterator, bool> insert_or_assign(uint16_t key, M&& value) {
@@ -117,19 +124,13 @@ class PortMap {
 
   // Erases the entry at `it`; returns the iterator to the entry after it.
   iterator erase(const_iterator it) {
-    Leaf& l = leaves_[it.leaf_];
-    const uint16_t key = l.entries[it.pos_].first;
+    Leaf& l = leaves_[slot_[it.hi_]];
+    l.present.Clear(l.entries[it.pos_].first & 255);
     l.entries.erase(l.entries.begin() + it.pos_);
-    l.present.Clear(key & 255);
     --size_;
-    if (l.entries.empty()) {
-      if (spare_.capacity() == 0) spare_ = std::move(l.entries);
-      leaves_.erase(leaves_.begin() + it.leaf_);
-      summary_.Clear(key >> 8);
-      return iterator(this, it.leaf_, 0);
-    }
-    if (it.pos_ == l.entries.size()) return iterator(this, it.leaf_ + 1, 0);
-    return iterator(this, it.leaf_, it.pos_);
+    if (l.entries.empty()) Free(it.hi_);
+    if (it.pos_ == l.entries.size()) return iterator(this, summary_.Next(it.hi_ + 1), 0);
+    return iterator(this, it.hi_, it.pos_);
   }
   iterator erase(iterator it) { return erase(const_iterator(it)); }
   size_t erase(uint16_t key) {
@@ -139,28 +140,21 @@ class PortMap {
     return 1;
   }
 
-  // Erases every entry for which pred(entry) holds; returns how many. Linear
-  // in the size (erasing one by one would move each leaf's tail each time).
+  // Erases every entry for which pred(entry) holds, in key order; returns
+  // how many. Linear in the size (erasing one by one would move each leaf's
+  // tail each time).
   template <typename Pred>
   friend size_t erase_if(PortMap& map, Pred pred) {
     const size_t before = map.size_;
-    size_t kept_leaves = 0;
-    for (size_t i = 0; i < map.leaves_.size(); ++i) {
-      Leaf& l = map.leaves_[i];
-      const uint32_t hi = l.entries.front().first >> 8;
+    for (uint32_t hi = map.summary_.Next(0); hi != kEnd; hi = map.summary_.Next(hi + 1)) {
+      Leaf& l = map.leaves_[map.slot_[hi]];
       map.size_ -= std::erase_if(l.entries, [&](value_type& e) {
         if (!pred(static_cast<const value_type&>(e))) return false;
         l.present.Clear(e.first & 255);
         return true;
       });
-      if (l.entries.empty()) {
-        map.summary_.Clear(hi);
-      } else {
-        if (kept_leaves != i) map.leaves_[kept_leaves] = std::move(l);
-        ++kept_leaves;
-      }
+      if (l.entries.empty()) map.Free(hi);
     }
-    map.leaves_.resize(kept_leaves);
     return before - map.size_;
   }
 
@@ -177,12 +171,15 @@ class PortMap {
     // iterator converts to const_iterator.
     template <bool kOther, typename = std::enable_if_t<kConst && !kOther>>
     Iterator(const Iterator<kOther>& other)  // NOLINT(google-explicit-constructor)
-        : map_(other.map_), leaf_(other.leaf_), pos_(other.pos_) {}
+        : map_(other.map_), hi_(other.hi_), pos_(other.pos_) {}
 
-    reference operator*() const { return map_->leaves_[leaf_].entries[pos_]; }
+    reference operator*() const { return map_->leaves_[map_->slot_[hi_]].entries[pos_]; }
     pointer operator->() const { return &**this; }
     Iterator& operator++() {
-      if (++pos_ == map_->leaves_[leaf_].entries.size()) ++leaf_, pos_ = 0;
+      if (++pos_ == map_->LeafOf(hi_).entries.size()) {
+        hi_ = map_->summary_.Next(hi_ + 1);
+        pos_ = 0;
+      }
       return *this;
     }
     Iterator operator++(int) {
@@ -192,8 +189,8 @@ class PortMap {
     }
     Iterator& operator--() {
       if (pos_ == 0) {
-        --leaf_;
-        pos_ = static_cast<uint32_t>(map_->leaves_[leaf_].entries.size());
+        hi_ = map_->summary_.Prev(hi_);
+        pos_ = static_cast<uint32_t>(map_->LeafOf(hi_).entries.size());
       }
       --pos_;
       return *this;
@@ -204,22 +201,26 @@ class PortMap {
       return old;
     }
     friend bool operator==(const Iterator& a, const Iterator& b) {
-      return a.leaf_ == b.leaf_ && a.pos_ == b.pos_;
+      return a.hi_ == b.hi_ && a.pos_ == b.pos_;
     }
 
    private:
     friend class PortMap;
     using Map = std::conditional_t<kConst, const PortMap, PortMap>;
-    Iterator(Map* map, uint32_t leaf, uint32_t pos) : map_(map), leaf_(leaf), pos_(pos) {}
+    Iterator(Map* map, uint32_t hi, uint32_t pos) : map_(map), hi_(hi), pos_(pos) {}
 
     Map* map_ = nullptr;
-    // The entry's leaf (index into leaves_) and its place in the leaf; the
-    // end is (leaves_.size(), 0).
-    uint32_t leaf_ = 0;
+    // The entry's high byte (kEnd at the end) and its place in the leaf.
+    uint32_t hi_ = kEnd;
     uint32_t pos_ = 0;
   };
 
  private:
+  static constexpr uint32_t kEnd = 256;
+  // An emptied leaf keeps its buffer up to this many entries, for the next
+  // leaf; a larger one is freed.
+  static constexpr size_t kKeptCapacity = 8;
+
   // A set of bytes (0..255), which knows how many of its members are below
   // each word, so that a rank is one popcount.
   class Bits {
@@ -240,6 +241,24 @@ class PortMap {
       const uint32_t word = b >> 6;
       return below_[word] + Popcount(words_[word] & ((uint64_t{1} << (b & 63)) - 1));
     }
+    // The first member >= b (0..256), or kEnd.
+    uint32_t Next(uint32_t b) const {
+      if (b >= kEnd) return kEnd;
+      uint32_t w = b >> 6;
+      uint64_t bits = words_[w] & (~uint64_t{0} << (b & 63));
+      while (bits == 0) {
+        if (++w == 4) return kEnd;
+        bits = words_[w];
+      }
+      return (w << 6) + static_cast<uint32_t>(std::countr_zero(bits));
+    }
+    // The last member < b (1..256); there must be one.
+    uint32_t Prev(uint32_t b) const {
+      uint32_t w = (b - 1) >> 6;
+      uint64_t bits = words_[w] & (~uint64_t{0} >> (63 - ((b - 1) & 63)));
+      while (bits == 0) bits = words_[--w];
+      return (w << 6) + 63 - static_cast<uint32_t>(std::countl_zero(bits));
+    }
 
    private:
     // std::popcount compiles to a libgcc call unless the target has POPCNT
@@ -257,26 +276,35 @@ class PortMap {
 
   struct Leaf {
     Bits present;                     // bit lo: the key (high byte, lo) is here
-    std::vector<value_type> entries;  // in key order, never empty
+    std::vector<value_type> entries;  // in key order; empty if the leaf is free
   };
 
-  uint32_t Leaves() const { return static_cast<uint32_t>(leaves_.size()); }
-  iterator ToMutable(const_iterator it) { return iterator(this, it.leaf_, it.pos_); }
+  const Leaf& LeafOf(uint32_t hi) const { return leaves_[slot_[hi]]; }
+  iterator ToMutable(const_iterator it) { return iterator(this, it.hi_, it.pos_); }
+  // The leaf of `hi` has just become empty: give it back.
+  void Free(uint32_t hi) {
+    Leaf& l = leaves_[slot_[hi]];
+    if (l.entries.capacity() > kKeptCapacity) std::vector<value_type>().swap(l.entries);
+    summary_.Clear(hi);
+    free_.push_back(slot_[hi]);
+  }
   // The first entry whose key is > key (strict) or >= key.
   const_iterator Bound(uint16_t key, bool strict) const {
     const uint32_t hi = key >> 8, lo = key & 255;
-    const uint32_t leaf = summary_.RankBelow(hi);
-    if (!summary_.Has(hi)) return const_iterator(this, leaf, 0);
-    const Leaf& l = leaves_[leaf];
-    const uint32_t pos = l.present.RankBelow(lo) + (strict && l.present.Has(lo) ? 1 : 0);
-    if (pos == l.entries.size()) return const_iterator(this, leaf + 1, 0);
-    return const_iterator(this, leaf, pos);
+    if (summary_.Has(hi)) {
+      const Leaf& l = LeafOf(hi);
+      const uint32_t pos = l.present.RankBelow(lo) + (strict && l.present.Has(lo) ? 1 : 0);
+      if (pos < l.entries.size()) return const_iterator(this, hi, pos);
+    }
+    return const_iterator(this, summary_.Next(hi + 1), 0);
   }
 
-  Bits summary_;              // bit hi: leaves_ has the leaf of high byte hi
-  std::vector<Leaf> leaves_;  // the non-empty leaves, in key order
+  Bits summary_;  // bit hi: the leaf of high byte hi holds entries
+  // slot_[hi]: that leaf's index in leaves_ (meaningful if it holds entries).
+  std::array<uint8_t, 256> slot_{};
+  std::vector<Leaf> leaves_;   // in no order: a new leaf shifts no other
+  std::vector<uint8_t> free_;  // indices of the empty leaves, for reuse
   size_t size_ = 0;
-  std::vector<value_type> spare_;  // empty; the buffer of the last leaf emptied
 };
 
 }  // namespace portpool
