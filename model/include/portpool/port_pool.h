@@ -6,8 +6,8 @@
 // because every rule that adds a block refuses an overlap. Block queries
 // cost the same at any number of blocks (port_map.h); binding queries are
 // O(log n). Besides the blocks and the bindings, a pool keeps a bitmap of its
-// occupied ports (in a block or bound), so that finding free ports costs O(65536 / 64) word operations at
-// most, whatever the number of blocks.
+// occupied ports (in a block or bound), so that finding free ports costs
+// O(65536 / 64) word operations at most, whatever the number of blocks.
 #ifndef PORTPOOL_PORT_POOL_H_
 #define PORTPOOL_PORT_POOL_H_
 
