@@ -177,12 +177,23 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
                        LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
                        LPWSAOVERLAPPED lpOverlapped,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
-  // A socket that is not this process's gets WSAENOTSOCK from the model
-  // itself, through the ioctl's own call below.
+  // The socket-ownership check comes first (SOCK-NOTSOCK, then W32-OVERLAPPED,
+  // W32-NULL-POINTER, W32-UNKNOWN-IOCTL): a socket that is not this live
+  // process's gets WSAENOTSOCK, from the model itself for the three
+  // reservation ioctls (or the ended-process status, W32-PROCESS-ENDED).
   const SocketId id = ToSocketId(s).value_or(SocketId{0});
-  if (lpOverlapped != nullptr || lpCompletionRoutine != nullptr) return Fail(Error::kWsaEinval);
-  if (lpcbBytesReturned == nullptr) return Fail(Error::kWsaEfault);
-  *lpcbBytesReturned = 0;
+  const SocketState* state = machine_.socket(id);
+  const bool owned = machine_.IsLive(process_) && state != nullptr && state->owner == process_;
+  const bool known = dwIoControlCode == SIO_ACQUIRE_PORT_RESERVATION ||
+                     dwIoControlCode == SIO_RELEASE_PORT_RESERVATION ||
+                     dwIoControlCode == SIO_ASSOCIATE_PORT_RESERVATION;
+  if (!owned && !known) return Fail(Error::kWsaEnotsock);
+  if (owned) {
+    if (lpOverlapped != nullptr || lpCompletionRoutine != nullptr) return Fail(Error::kWsaEinval);
+    if (lpcbBytesReturned == nullptr) return Fail(Error::kWsaEfault);
+  }
+  if (lpcbBytesReturned != nullptr) *lpcbBytesReturned = 0;
+  if (!known) return Fail(Error::kWsaEopnotsupp);
   const uint32_t in_size = lpvInBuffer == nullptr ? 0 : cbInBuffer;
   const uint32_t out_size = lpvOutBuffer == nullptr ? 0 : cbOutBuffer;
   auto read_token = [&] {
@@ -202,6 +213,7 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
       instance.Reservation.NumberOfPorts = outcome->block->count;
       instance.Token.Token = *outcome->token;
       std::memcpy(lpvOutBuffer, &instance, sizeof(instance));
+      // Success implies an owned socket, whose lpcbBytesReturned was checked.
       *lpcbBytesReturned = sizeof(instance);
       return 0;
     }
@@ -209,13 +221,8 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
       return RunSocketCall(call::Release{process_, id, read_token(), in_size}) ? 0 : SOCKET_ERROR;
     case SIO_ASSOCIATE_PORT_RESERVATION:
       return RunSocketCall(call::Associate{process_, id, read_token(), in_size}) ? 0 : SOCKET_ERROR;
-    default: {
-      const SocketState* state = machine_.socket(id);
-      if (!machine_.IsLive(process_) || state == nullptr || state->owner != process_) {
-        return Fail(Error::kWsaEnotsock);
-      }
-      return Fail(Error::kWsaEopnotsupp);
-    }
+    default:
+      return Fail(Error::kWsaEopnotsupp);  // not reached: unknown codes are refused above
   }
 }
 

@@ -147,6 +147,41 @@ TEST(Win32Surface, AnOverlappedOrCompletionRoutineIoctlIsEinval) {
   EXPECT_TRUE(machine.pool(kTcp).blocks().empty()) << "rule W32-OVERLAPPED";
 }
 
+// Rules SOCK-NOTSOCK before W32-OVERLAPPED and W32-NULL-POINTER: the
+// socket-ownership check comes first, so another process's socket is
+// WSAENOTSOCK even with an overlapped pointer, a completion routine or a null
+// lpcbBytesReturned. Found by the win32 fuzz target (fuzz/targets/
+// win32_fuzzer.cc): ModelApi checked the pointers first.
+TEST(Win32Surface, AnotherProcesssSocketIsNotsockBeforeThePointerChecks) {
+  Machine machine(3);
+  ModelApi owner(machine, machine.StartProcess(true));
+  ModelApi other(machine, machine.StartProcess(true));
+  const SOCKET s = owner.socket(AF_INET, SOCK_STREAM, 0);
+  INET_PORT_RANGE range{htons(6000), 4};
+  INET_PORT_RESERVATION_INSTANCE instance{};
+  DWORD bytes = 7;
+  alignas(16) unsigned char storage[128] = {};
+  const LPWSAOVERLAPPED overlapped = reinterpret_cast<LPWSAOVERLAPPED>(storage);
+  for (DWORD code : {DWORD{SIO_ACQUIRE_PORT_RESERVATION}, DWORD{0x12345678}}) {
+    EXPECT_EQ(other.WSAIoctl(s, code, &range, sizeof(range), &instance, sizeof(instance), &bytes,
+                             overlapped, nullptr),
+              SOCKET_ERROR)
+        << "rule SOCK-NOTSOCK";
+    EXPECT_EQ(other.WSAGetLastError(), WsaCode(Error::kWsaEnotsock)) << "rule SOCK-NOTSOCK";
+    EXPECT_EQ(other.WSAIoctl(s, code, &range, sizeof(range), &instance, sizeof(instance), &bytes,
+                             nullptr, &Completed),
+              SOCKET_ERROR)
+        << "rule SOCK-NOTSOCK";
+    EXPECT_EQ(other.WSAGetLastError(), WsaCode(Error::kWsaEnotsock)) << "rule SOCK-NOTSOCK";
+    EXPECT_EQ(other.WSAIoctl(s, code, &range, sizeof(range), &instance, sizeof(instance), nullptr,
+                             nullptr, nullptr),
+              SOCKET_ERROR)
+        << "rule SOCK-NOTSOCK";
+    EXPECT_EQ(other.WSAGetLastError(), WsaCode(Error::kWsaEnotsock)) << "rule SOCK-NOTSOCK";
+  }
+  EXPECT_TRUE(machine.pool(kTcp).blocks().empty()) << "rule SOCK-NOTSOCK";
+}
+
 // Rule W32-UNKNOWN-IOCTL.
 TEST(Win32Surface, AnIoctlCodeOtherThanThePortReservationCodesIsEopnotsupp) {
   Machine machine(4);
