@@ -104,6 +104,31 @@ std::string CompareStates(const Machine& m, const TableOracle& oracle) {
   return "";
 }
 
+std::string CompareMachines(const Machine& a, const Machine& b) {
+  if (MachineBlocks(a) != MachineBlocks(b)) {
+    return absl::StrCat("blocks differ:\n  ", Show(MachineBlocks(a)), "\n  ",
+                        Show(MachineBlocks(b)));
+  }
+  if (MachineBindings(a) != MachineBindings(b)) {
+    return absl::StrCat("bindings differ:\n  ", Show(MachineBindings(a)), "\n  ",
+                        Show(MachineBindings(b)));
+  }
+  auto ids = [](const auto& map) {
+    std::vector<uint32_t> v;
+    for (const auto& [id, state] : map) v.push_back(id.value);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  if (ids(a.processes()) != ids(b.processes())) return "live processes differ";
+  if (ids(a.sockets()) != ids(b.sockets())) return "open sockets differ";
+  for (Protocol p : kAllProtocols) {
+    if (!(a.pool(p).dynamic_range() == b.pool(p).dynamic_range())) {
+      return absl::StrCat(ProtocolName(p), " dynamic ranges differ");
+    }
+  }
+  return "";
+}
+
 namespace {
 
 // The simulator settles some tokens without reporting them (a reboot's new
@@ -118,66 +143,80 @@ void TeachSettledTokens(const Machine& m, TableOracle& oracle) {
 
 }  // namespace
 
+std::string CallAgreement::Step(const Call& call, absl::StatusOr<Outcome>& outcome) {
+#define REQUIRE(condition, what)   \
+  do {                             \
+    if (!(condition)) return what; \
+  } while (false)
+  const absl::StatusOr<Expectation> expectation = machine_.Expect(call);
+  const std::optional<TableOracle::Allowed> allowed = oracle_.Judge(call);
+  const std::string at = absl::StrCat("\nat call: ", DescribeCall(call));
+  if (!expectation.ok() || !allowed) {
+    outcome = expectation.ok() ? absl::StatusOr<Outcome>(absl::InternalError("?"))
+                               : absl::StatusOr<Outcome>(expectation.status());
+    REQUIRE(!expectation.ok() && !allowed,
+            absl::StrCat("one finds the call malformed, the other does not", at));
+    return "";
+  }
+  const std::set<Error> machine_errors = ErrorsOf(*expectation);
+  outcome = absl::InternalError("not run: the machine and the oracle disagree");
+  REQUIRE(machine_errors == allowed->errors,
+          absl::StrCat("allowed error codes differ: machine ", ShowErrors(machine_errors),
+                       ", oracle ", ShowErrors(allowed->errors), at,
+                       "\nmachine: ", DescribeExpectation(*expectation)));
+  REQUIRE(AllowsSuccess(*expectation) == allowed->success,
+          absl::StrCat("they disagree whether NO_ERROR is allowed", at, "\nmachine: ",
+                       DescribeExpectation(*expectation), "\noracle: ", allowed->Describe()));
+  std::set<Token> tokens_before;  // TOKEN-REBOOT: the simulator issues fresh ones
+  if (std::holds_alternative<call::Reboot>(call)) {
+    for (const BlockView& b : oracle_.Blocks()) tokens_before.insert(b.token);
+  }
+  outcome = machine_.Run(call);
+  REQUIRE(outcome.ok(), absl::StrCat("the simulator refused a call it had judged", at));
+  const std::string why_not = oracle_.WhyNot(call, *outcome);
+  REQUIRE(why_not.empty(),
+          absl::StrCat("the oracle refuses the simulator's outcome: ", why_not, at));
+  oracle_.Apply(call, *outcome);
+  TeachSettledTokens(machine_, oracle_);
+  for (const BlockView& b : oracle_.Blocks()) {
+    REQUIRE(
+        !tokens_before.contains(b.token),
+        absl::StrFormat("the simulator kept token 0x%x across the reboot (TOKEN-REBOOT)", b.token));
+  }
+  const std::string difference = CompareStates(machine_, oracle_);
+  REQUIRE(difference.empty(), absl::StrCat(difference, at));
+  return "";
+#undef REQUIRE
+}
+
+std::string CallAgreement::Finish() const {
+  const std::string broken = oracle_.SelfCheck();
+  return broken.empty() ? "" : absl::StrCat("oracle self-check: ", broken);
+}
+
 std::string FindDisagreement(const std::vector<Step>& steps, uint64_t seed,
                              const StepOptions& options, const MachineOptions& machine_options) {
   Driver driver(seed, options, machine_options);
-#define REQUIRE(condition, what)         \
-  do {                                   \
-    if (!(condition)) return fail(what); \
-  } while (false)
   auto fail = [&](absl::string_view what) {
     return absl::StrCat(what, "\nThe calls, in order, with what each answered:\n",
                         driver.transcript().ToString());
   };
-  TableOracle oracle;
+  CallAgreement agreement(driver.machine());
   // Calls the driver ran before the steps (a crowded start).
   const Transcript setup = driver.transcript();
   for (size_t i = 0; i < setup.calls().size(); ++i) {
-    if (setup.outcomes()[i].ok()) oracle.Apply(setup.calls()[i], *setup.outcomes()[i]);
+    if (setup.outcomes()[i].ok()) agreement.Learn(setup.calls()[i], *setup.outcomes()[i]);
   }
   for (const Step& step : steps) {
     const Call call = driver.Resolve(step);
-    const absl::StatusOr<Expectation> expectation = driver.machine().Expect(call);
-    const std::optional<TableOracle::Allowed> allowed = oracle.Judge(call);
-    const std::string at = absl::StrCat("\nat call: ", DescribeCall(call));
-    if (!expectation.ok() || !allowed) {
-      driver.Record(call, expectation.ok() ? absl::StatusOr<Outcome>(absl::InternalError("?"))
-                                           : absl::StatusOr<Outcome>(expectation.status()));
-      REQUIRE(!expectation.ok() && !allowed,
-              absl::StrCat("one finds the call malformed, the other does not", at));
-      continue;
-    }
-    const std::set<Error> machine_errors = ErrorsOf(*expectation);
-    REQUIRE(machine_errors == allowed->errors,
-            absl::StrCat("allowed error codes differ: machine ", ShowErrors(machine_errors),
-                         ", oracle ", ShowErrors(allowed->errors), at,
-                         "\nmachine: ", DescribeExpectation(*expectation)));
-    REQUIRE(AllowsSuccess(*expectation) == allowed->success,
-            absl::StrCat("they disagree whether NO_ERROR is allowed", at, "\nmachine: ",
-                         DescribeExpectation(*expectation), "\noracle: ", allowed->Describe()));
-    std::set<Token> tokens_before;  // TOKEN-REBOOT: the simulator issues fresh ones
-    if (std::holds_alternative<call::Reboot>(call)) {
-      for (const BlockView& b : oracle.Blocks()) tokens_before.insert(b.token);
-    }
-    const absl::StatusOr<Outcome> outcome = driver.Run(call);
-    REQUIRE(outcome.ok(), "the simulator refused a call it had judged");
-    const std::string why_not = oracle.WhyNot(call, *outcome);
-    REQUIRE(why_not.empty(), absl::StrCat("the oracle refuses the simulator's outcome: ", why_not));
-    oracle.Apply(call, *outcome);
-    TeachSettledTokens(driver.machine(), oracle);
-    for (const BlockView& b : oracle.Blocks()) {
-      REQUIRE(!tokens_before.contains(b.token),
-              absl::StrFormat("the simulator kept token 0x%x across the reboot (TOKEN-REBOOT)",
-                              b.token));
-    }
-    const std::string difference = CompareStates(driver.machine(), oracle);
-    REQUIRE(difference.empty(), difference);
+    absl::StatusOr<Outcome> outcome;
+    const std::string failure = agreement.Step(call, outcome);
+    driver.Record(call, outcome);
+    if (!failure.empty()) return fail(failure);
   }
-  const std::string broken = oracle.SelfCheck();
-  REQUIRE(broken.empty(), absl::StrCat("oracle self-check: ", broken));
+  const std::string broken = agreement.Finish();
+  if (!broken.empty()) return fail(broken);
   return "";
 }
-
-#undef REQUIRE
 
 }  // namespace portpool::testing

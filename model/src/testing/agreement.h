@@ -17,6 +17,35 @@ namespace portpool::testing {
 // Empty when the machine and the oracle hold the same state.
 std::string CompareStates(const Machine& machine, const TableOracle& oracle);
 
+// Empty when two machines hold the same blocks (with tokens), bindings,
+// processes, sockets and dynamic ranges.
+std::string CompareMachines(const Machine& a, const Machine& b);
+
+// The agreement check one call at a time, for callers that choose the calls
+// themselves (the call-sequence fuzzer): the same checks as
+// FindDisagreement makes at every step.
+class CallAgreement {
+ public:
+  // `machine` is the simulator the calls run on; it must not have run any
+  // call yet, or only calls the oracle has been told with Learn.
+  explicit CallAgreement(Machine& machine) : machine_(machine) {}
+
+  // Tells the oracle of a call the machine ran before the check began.
+  void Learn(const Call& call, const Outcome& outcome) { oracle_.Apply(call, outcome); }
+  // Judges `call` on the machine and the oracle, runs it on the machine and
+  // compares their states. Returns "" if they agree; else what went wrong.
+  // `outcome` receives what the machine answered.
+  std::string Step(const Call& call, absl::StatusOr<Outcome>& outcome);
+  // The oracle's self-check (a full scan): "" if consistent.
+  std::string Finish() const;
+
+  const TableOracle& oracle() const { return oracle_; }
+
+ private:
+  Machine& machine_;
+  TableOracle oracle_;
+};
+
 // Runs `steps` on a simulator Machine(seed, machine_options) and the table
 // oracle side by side. At every step: the oracle's set of allowed error
 // codes equals the Machine's, both agree whether NO_ERROR is allowed, the
