@@ -33,6 +33,9 @@ if(NOT EXISTS "${xml}")
   message(FATAL_ERROR "${EXE} wrote no ${xml}\n${out}\n${err}")
 endif()
 file(READ "${xml}" results)
+# A CMake list splits at ';', and the XML's character references have one
+# (&#x0A; in every skip message, &quot; in string test parameters).
+string(REPLACE ";" "," results "${results}")
 
 # One <testcase ...> element per test; each must say result="skipped" and
 # carry <skipped message="...EXPECT...">.

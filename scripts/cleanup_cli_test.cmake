@@ -14,6 +14,8 @@ endforeach()
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
+include("${CMAKE_CURRENT_LIST_DIR}/cli_expect.cmake")
+
 # expect(NAME JOURNAL_TEXT|<absent> CODE TEXT): runs cleanup on a journal
 # holding JOURNAL_TEXT and checks the exit code and that TEXT is printed.
 function(expect name text code expected)
@@ -21,16 +23,7 @@ function(expect name text code expected)
   if(NOT text STREQUAL "<absent>")
     file(WRITE "${journal}" "${text}")
   endif()
-  execute_process(COMMAND "${PORTPOOL}" cleanup --journal "${journal}"
-    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL code)
-    message(FATAL_ERROR "${name}: exit ${rc}, expected ${code}\n${out}${err}")
-  endif()
-  string(FIND "${out}${err}" "${expected}" at)
-  if(at LESS 0)
-    message(FATAL_ERROR "${name}: output lacks '${expected}'\n${out}${err}")
-  endif()
-  message(STATUS "${name}: exit ${rc} as expected")
+  portpool_cli_expect("${name}" "${code}" "${expected}" cleanup --journal "${journal}")
 endfunction()
 
 expect(absent "<absent>" 0 "nothing to clean: not Windows")

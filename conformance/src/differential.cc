@@ -12,9 +12,6 @@
 namespace portpool::conformance {
 namespace {
 
-// The model's id for a socket the backend never opened.
-constexpr uint32_t kUnknownModelSocket = UINT32_MAX;
-
 constexpr Protocol kTcp = Protocol::kTcp;
 constexpr Protocol kUdp = Protocol::kUdp;
 
@@ -46,12 +43,13 @@ DifferentialSession::DifferentialSession(Backend& backend,
     : environment_(environment),
       name_(std::move(case_name)),
       sandboxed_(backend, environment.sandbox, *environment.journal, environment.snapshot),
-      model_(/*seed=*/0) {
+      checker_(sandboxed_) {
   for (const std::string& line : environment.provenance) recorder_.AddProvenance(line);
   recorder_.AddProvenance(absl::StrCat("sandbox=", FormatRange(environment.sandbox.window())));
   recorder_.AddProvenance(absl::StrCat("case=", name_));
   std::vector<std::string> warnings;
-  if (absl::Status seeded = SeedModel(environment.snapshot, model_, &warnings); !seeded.ok()) {
+  if (absl::Status seeded = SeedModel(environment.snapshot, checker_.mutable_model(), &warnings);
+      !seeded.ok()) {
     Stop(DifferentialResult::Kind::kError, std::string(seeded.message()));
     return;
   }
@@ -84,64 +82,14 @@ void DifferentialSession::NotRunnable(const std::string& why) {
   Stop(DifferentialResult::Kind::kNotRunnable, why);
 }
 
-absl::StatusOr<Call> DifferentialSession::ToModel(const Call& call) const {
-  Call mapped = call;
-  absl::Status status;
-  std::visit(
-      [&](auto& c) {
-        if constexpr (requires { c.process; }) {
-          auto it = processes_.find(c.process.value);
-          if (it == processes_.end()) {
-            status = absl::InvalidArgumentError(
-                absl::StrCat("process p", c.process.value, " was never started"));
-            return;
-          }
-          c.process = ProcessId{it->second};
-        }
-        if constexpr (requires { c.socket; }) {
-          auto it = sockets_.find(c.socket.value);
-          c.socket = SocketId{it == sockets_.end() ? kUnknownModelSocket : it->second};
-        }
-      },
-      mapped);
-  if (!status.ok()) return status;
-  return mapped;
-}
-
-Outcome DifferentialSession::ToModel(const Outcome& outcome) {
-  Outcome mapped = outcome;
-  // A backend may reuse an id (Windows reuses socket handles; the runner
-  // does not, but a new object always gets a new model id).
-  if (outcome.process) {
-    processes_[outcome.process->value] = ++last_model_process_;
-    mapped.process = ProcessId{last_model_process_};
-  }
-  if (outcome.socket) {
-    sockets_[outcome.socket->value] = ++last_model_socket_;
-    mapped.socket = SocketId{last_model_socket_};
-  }
-  return mapped;
-}
-
 Outcome DifferentialSession::Do(const Call& call) {
   last_ran_ = false;
   if (stopped_) return Outcome{};
-  absl::StatusOr<Call> model_call = ToModel(call);
-  if (!model_call.ok()) {
-    Stop(DifferentialResult::Kind::kError,
-         absl::StrCat(DescribeCall(call), ": ", model_call.status().message()));
-    return Outcome{};
-  }
-  absl::StatusOr<Expectation> expectation = model_.Expect(*model_call);
-  if (!expectation.ok()) {
-    Stop(DifferentialResult::Kind::kError,
-         absl::StrCat(DescribeCall(call),
-                      ": the model cannot take it: ", expectation.status().message()));
-    return Outcome{};
-  }
-  absl::StatusOr<Outcome> outcome = sandboxed_.Run(call);
-  if (!outcome.ok()) {
-    const std::string message(outcome.status().message());
+  absl::StatusOr<CheckedCall> checked = checker_.Step(call);
+  if (!checked.ok()) {
+    // The backend's refusals and "unsupported" come through the checker
+    // unchanged; anything else is the harness's fault.
+    const std::string message(checked.status().message());
     if (absl::StartsWith(message, kRefusedBySandbox)) {
       ++result_.refused;
       Note(absl::StrCat("not run: ", DescribeCall(call), ": ", message));
@@ -154,23 +102,17 @@ Outcome DifferentialSession::Do(const Call& call) {
   }
   last_ran_ = true;
   ++result_.steps;
-  recorder_.Record(call, *outcome);
-  const Outcome model_outcome = ToModel(*outcome);
-  const Verdict verdict = model_.Check(*expectation, model_outcome);
-  if (!verdict.conforms) {
-    result_.lines.push_back(
-        absl::StrCat(DescribeCall(call), " -> ", DescribeOutcome(*outcome), "  DIVERGES"));
+  recorder_.Record(call, checked->outcome);
+  const std::string line =
+      absl::StrCat(DescribeCall(call), " -> ", DescribeOutcome(checked->outcome));
+  if (!checked->verdict.conforms) {
+    result_.lines.push_back(absl::StrCat(line, "  DIVERGES"));
     Stop(DifferentialResult::Kind::kDiverged,
-         absl::StrCat(DescribeCall(call), ": ", verdict.explanation));
-    return *outcome;
+         absl::StrCat(DescribeCall(call), ": ", checked->verdict.explanation));
+  } else {
+    result_.lines.push_back(absl::StrCat(line, "  [", checked->verdict.rule, "]"));
   }
-  result_.lines.push_back(absl::StrCat(DescribeCall(call), " -> ", DescribeOutcome(*outcome), "  [",
-                                       verdict.rule, "]"));
-  if (absl::Status learned = model_.Observe(*model_call, model_outcome); !learned.ok()) {
-    Stop(DifferentialResult::Kind::kError,
-         absl::StrCat("the model could not learn the answer: ", learned.message()));
-  }
-  return *outcome;
+  return checked->outcome;
 }
 
 Outcome DifferentialSession::Create(Protocol protocol, uint16_t start, uint16_t count,

@@ -13,15 +13,13 @@
 // API; conformance_tests runs them against the simulator, so the sequences
 // and the check loop are tested on every platform.
 //
-// The check loop stands alone (it does not use checker.h): the model is an
-// observer Machine seeded with what the machine had before the run, and the
-// backend's process and socket ids are mapped onto the model's.
+// Every call goes through the Checker (checker.h), whose observer model is
+// seeded with what the machine had before the run.
 #ifndef PORTPOOL_CONFORMANCE_DIFFERENTIAL_H_
 #define PORTPOOL_CONFORMANCE_DIFFERENTIAL_H_
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,10 +27,10 @@
 #include "absl/status/status.h"
 #include "portpool/call.h"
 #include "portpool/conformance/backend.h"
+#include "portpool/conformance/checker.h"
 #include "portpool/conformance/journal.h"
 #include "portpool/conformance/netsh_parse.h"
 #include "portpool/conformance/sandbox.h"
-#include "portpool/machine.h"
 #include "portpool/outcome.h"
 #include "portpool/traces/record.h"
 #include "portpool/traces/trace.h"
@@ -114,23 +112,17 @@ class DifferentialSession {
 
  private:
   void Stop(DifferentialResult::Kind kind, std::string message);
-  absl::StatusOr<Call> ToModel(const Call& call) const;
-  Outcome ToModel(const Outcome& outcome);
 
   const DifferentialEnvironment& environment_;
   std::string name_;
   SandboxedBackend sandboxed_;
-  Machine model_;
+  Checker checker_;  // over sandboxed_
   traces::TraceRecorder recorder_;
   DifferentialResult result_;
   ProcessId process_;
   bool process_started_ = false;
   bool stopped_ = false;
   bool last_ran_ = false;
-  std::map<uint32_t, uint32_t> processes_;  // backend id -> model id
-  std::map<uint32_t, uint32_t> sockets_;
-  uint32_t last_model_process_ = 0;
-  uint32_t last_model_socket_ = 0;
 };
 
 struct DifferentialCase {

@@ -1,0 +1,157 @@
+#include "portpool/conformance/record_run.h"
+
+#include <algorithm>
+#include <utility>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+#include "portpool/conformance/checker.h"
+#include "portpool/conformance/trace_runner.h"
+#include "portpool/traces/record.h"
+
+namespace portpool::conformance {
+
+namespace {
+
+// Calls fn(port, step) for every specific port argument of `trace` (Create,
+// Lookup and Delete starts, acquire starts, bind ports), skipping port 0
+// (the system chooses) and raw ports (what Windows reads from a caller's
+// mistake, which must not be "corrected"). Stops when fn returns false.
+template <typename Trace, typename Fn>
+void ForEachSpecificPort(Trace& trace, Fn fn) {
+  for (auto& step : trace.steps) {
+    bool go_on = true;
+    const auto visit = [&](auto& port) {
+      if (port != 0 && !step.raw_port) go_on = fn(port, step);
+    };
+    std::visit(
+        [&](auto& c) {
+          using C = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<C, call::CreatePersistent> ||
+                        std::is_same_v<C, call::LookupPersistent> ||
+                        std::is_same_v<C, call::DeletePersistent>) {
+            visit(c.block.start);
+          } else if constexpr (std::is_same_v<C, call::Acquire>) {
+            visit(c.request.start);
+          } else if constexpr (std::is_same_v<C, call::Bind>) {
+            visit(c.port);
+          }
+        },
+        step.call);
+    if (!go_on) return;
+  }
+}
+
+}  // namespace
+
+std::optional<PortRange> SpecificPortSpan(const traces::Trace& trace) {
+  uint32_t low = kMaxPort + 1, high = 0;
+  ForEachSpecificPort(trace, [&](const uint16_t& port, const traces::Step&) {
+    low = std::min<uint32_t>(low, port);
+    high = std::max<uint32_t>(high, port);
+    return true;
+  });
+  if (high == 0) return std::nullopt;
+  return PortRange{static_cast<uint16_t>(low), static_cast<uint16_t>(high - low + 1)};
+}
+
+absl::StatusOr<traces::Trace> RelocatePorts(const traces::Trace& trace, PortRange from,
+                                            uint16_t to_start) {
+  traces::Trace moved = trace;
+  absl::Status status;
+  ForEachSpecificPort(moved, [&](uint16_t& port, const traces::Step& step) {
+    if (!from.contains(port)) return true;
+    const uint32_t to = uint32_t{to_start} + (port - from.start);
+    if (to > kMaxPort) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat("line ", step.line, ": port ", port, " would move to ", to, ", past 65535"));
+      return false;
+    }
+    port = static_cast<uint16_t>(to);
+    return true;
+  });
+  if (!status.ok()) return status;
+  return moved;
+}
+
+RecordResult RecordTrace(const traces::Trace& input, Backend& backend,
+                         const RecordOptions& options) {
+  RecordResult result;
+  result.steps_total = input.steps.size();
+  Checker checker(backend);
+  std::vector<std::string> seed_warnings;
+  traces::TraceRecorder recorder;
+  for (const std::string& line : options.provenance) recorder.AddProvenance(line);
+  recorder.AddProvenance(absl::StrCat("recorded from ", options.source));
+  for (const std::string& line : input.provenance) {
+    recorder.AddProvenance(absl::StrCat("input: ", line));
+  }
+
+  std::string stop_line;
+  if (options.snapshot) {
+    if (absl::Status seeded = SeedModel(*options.snapshot, checker.mutable_model(), &seed_warnings);
+        !seeded.ok()) {
+      result.kind = RecordResult::Kind::kIncomplete;
+      result.message =
+          absl::StrCat("cannot seed the model with the machine's state: ", seeded.message());
+    }
+  }
+  if (result.message.empty()) {
+    absl::StatusOr<TraceRun> run = RunTrace(input, checker, backend.capabilities(), &recorder);
+    if (!run.ok()) {
+      result.kind = RecordResult::Kind::kIncomplete;
+      result.message = std::string(run.status().message());
+    } else if (run->divergence) {
+      const CheckedCall& bad = run->steps[*run->divergence];
+      result.kind = RecordResult::Kind::kDiverged;
+      result.message =
+          absl::StrCat("line ", input.steps[*run->divergence].line,
+                       ": the model does not allow this answer: ", bad.verdict.explanation);
+    } else if (run->unsupported) {
+      result.kind = RecordResult::Kind::kIncomplete;
+      result.message = *run->unsupported;
+    }
+  }
+  for (const CheckedCall& step : checker.history()) {
+    if (std::holds_alternative<call::StartProcess>(step.call) && step.outcome.ok() &&
+        step.outcome.process) {
+      result.processes.push_back(*step.outcome.process);
+    }
+  }
+
+  result.trace = std::move(recorder).Finish();
+  traces::Trace& out = result.trace;
+  result.steps_run = out.steps.size();
+  // The input's comments go with the steps they were written for: step i of
+  // the recording is step i of the input.
+  out.comments.insert(out.comments.end(), input.comments.begin(), input.comments.end());
+  for (const std::string& warning : seed_warnings) out.comments.push_back(warning);
+  for (size_t i = 0; i < out.steps.size() && i < input.steps.size(); ++i) {
+    out.steps[i].comments = input.steps[i].comments;
+  }
+  if (result.kind == RecordResult::Kind::kComplete) {
+    out.trailing_comments = input.trailing_comments;
+  } else {
+    const std::string note = absl::StrCat("recording stopped after ", result.steps_run, " of ",
+                                          result.steps_total, " steps: ", result.message);
+    if (out.steps.empty()) {
+      out.comments.push_back(note);
+    } else {
+      out.trailing_comments.push_back(note);
+    }
+  }
+  return result;
+}
+
+std::vector<PendingReservation> CleanUpRecording(SandboxedBackend& sandboxed,
+                                                 const RecordResult& result) {
+  // The last process first: on real Windows there is only one; in the
+  // simulator an earlier one may have ended (and its deletes would fail).
+  for (auto it = result.processes.rbegin(); it != result.processes.rend(); ++it) {
+    if (sandboxed.Pending().empty()) break;
+    sandboxed.CleanUp(*it);
+  }
+  return sandboxed.Pending();
+}
+
+}  // namespace portpool::conformance

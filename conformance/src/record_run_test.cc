@@ -1,0 +1,167 @@
+// RecordTrace, RelocatePorts and CleanUpRecording on the simulator: what
+// `portpool record` writes, where it stops, and that a sandboxed recording
+// leaves nothing behind.
+#include "portpool/conformance/record_run.h"
+
+#include <filesystem>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "portpool/conformance/simulator_backend.h"
+#include "portpool/traces/parse.h"
+#include "portpool/traces/print.h"
+#include "portpool/traces/replay.h"
+
+namespace portpool::conformance {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+traces::Trace ParseOrDie(absl::string_view text) {
+  absl::StatusOr<traces::Trace> trace = traces::Parse(text);
+  EXPECT_TRUE(trace.ok()) << trace.status();
+  return trace.ok() ? *trace : traces::Trace{};
+}
+
+std::string TempJournal() {
+  const auto path = std::filesystem::temp_directory_path() / "portpool-record-run-test.journal";
+  std::filesystem::remove(path);
+  return path.string();
+}
+
+constexpr absl::string_view kProbe =
+    "portpool-trace 1\n"
+    "provenance: probe U9 test\n"
+    "# Question: what happens?\n"
+    "start-process elevated -> NO_ERROR process=p1\n"
+    "p1 create tcp 20000 4 -> NO_ERROR token=$a\n"
+    "# The bind says it.\n"
+    "p1 socket tcp ipv4 -> NO_ERROR socket=s1\n"
+    "p1 s1 bind 20001 -> WSAEACCES\n"
+    "p1 s1 close -> NO_ERROR\n"
+    "p1 delete tcp 20000 4 -> NO_ERROR\n"
+    "# done\n";
+
+// Rules: P-CREATE-OK, B-BIND-PERSISTENT (the simulator answers as the model
+// allows, so a recording on it conforms and replays).
+TEST(RecordTraceTest, RecordsProvenanceCommentsAndConformingAnswers) {
+  SimulatorBackend simulator(7);
+  RecordOptions options;
+  options.provenance = {simulator.Describe()};
+  options.source = "probe.trace";
+  const RecordResult result = RecordTrace(ParseOrDie(kProbe), simulator, options);
+  EXPECT_EQ(result.kind, RecordResult::Kind::kComplete) << result.message;
+  EXPECT_EQ(result.steps_run, 6u);
+  EXPECT_EQ(result.steps_total, 6u);
+  EXPECT_THAT(result.trace.provenance,
+              ElementsAre("simulator seed=7", "recorded from probe.trace", "input: probe U9 test"));
+  EXPECT_THAT(result.trace.comments, ElementsAre("Question: what happens?"));
+  EXPECT_THAT(result.trace.steps[2].comments, ElementsAre("The bind says it."));
+  EXPECT_THAT(result.trace.trailing_comments, ElementsAre("done"));
+  EXPECT_EQ(result.processes.size(), 1u);
+  const traces::ReplayResult replay = traces::Replay(result.trace);
+  EXPECT_TRUE(replay.conforms) << traces::Print(result.trace);
+  // The text round-trips (the recorded trace is a valid trace file).
+  EXPECT_EQ(ParseOrDie(traces::Print(result.trace)), result.trace);
+}
+
+TEST(RecordTraceTest, SameSeedSameRecording) {
+  SimulatorBackend a(3), b(3);
+  const traces::Trace input = ParseOrDie(kProbe);
+  EXPECT_EQ(RecordTrace(input, a, {}).trace, RecordTrace(input, b, {}).trace);
+}
+
+// A call the backend cannot make stops the run; what ran is kept, and the
+// trailing comment says where and why.
+TEST(RecordTraceTest, StopsAtAStepTheBackendCannotRun) {
+  SimulatorBackend simulator(1);
+  const std::string journal_path = TempJournal();
+  absl::StatusOr<Journal> journal = Journal::Open(journal_path);
+  ASSERT_TRUE(journal.ok()) << journal.status();
+  SandboxedBackend sandboxed(simulator, Sandbox(PortRange{20000, 16}), *journal);
+  const RecordResult result =
+      RecordTrace(ParseOrDie("portpool-trace 1\n"
+                             "start-process elevated -> NO_ERROR process=p1\n"
+                             "p1 create tcp 20000 2 -> NO_ERROR token=$a\n"
+                             "p1 create tcp 5000 2 -> NO_ERROR token=$b\n"
+                             "reboot -> NO_ERROR\n"),
+                  sandboxed, {});
+  EXPECT_EQ(result.kind, RecordResult::Kind::kIncomplete);
+  EXPECT_THAT(result.message, HasSubstr("line 4: refused by the sandbox"));
+  EXPECT_EQ(result.steps_run, 2u);
+  ASSERT_EQ(result.trace.trailing_comments.size(), 1u);
+  EXPECT_THAT(result.trace.trailing_comments[0],
+              HasSubstr("recording stopped after 2 of 4 steps: line 4: refused by the sandbox"));
+  // The block it made is deleted afterwards, journaled.
+  EXPECT_THAT(CleanUpRecording(sandboxed, result), IsEmpty());
+  absl::StatusOr<std::vector<PendingReservation>> left = ReadPendingReservations(journal_path);
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_THAT(*left, IsEmpty());
+}
+
+TEST(RecordTraceTest, ReportsAStepThatNamesAnUnstartedProcess) {
+  SimulatorBackend simulator(1);
+  const RecordResult result = RecordTrace(
+      ParseOrDie("portpool-trace 1\np2 lookup tcp 20000 1 -> ERROR_NOT_FOUND\n"), simulator, {});
+  EXPECT_EQ(result.kind, RecordResult::Kind::kIncomplete);
+  EXPECT_THAT(result.message, HasSubstr("line 2: process p2 was never started"));
+  EXPECT_THAT(result.trace.comments,
+              ElementsAre(HasSubstr("recording stopped after 0 of 1 steps")));
+}
+
+TEST(RelocatePortsTest, MovesPortArgumentsInsideTheWindowOnly) {
+  const traces::Trace input = ParseOrDie(
+      "portpool-trace 1\n"
+      "start-process elevated -> NO_ERROR process=p1\n"
+      "p1 create tcp 20000 4 -> NO_ERROR token=$a\n"
+      "p1 lookup udp 65530 10 -> ERROR_INVALID_PARAMETER\n"
+      "p1 socket tcp ipv4 -> NO_ERROR socket=s1\n"
+      "p1 s1 acquire 20010 2 -> NO_ERROR block=20010-20011 token=$b\n"
+      "p1 s1 acquire any 2 -> NO_ERROR block=49152-49153 token=$c\n"
+      "p1 s1 bind 0 -> NO_ERROR port=49200\n"
+      "p1 s1 bind 20255 -> WSAEINVAL\n"
+      "p1 s1 bind raw:20000 -> NO_ERROR port=8270\n"
+      "p1 delete tcp 20000 4 -> NO_ERROR\n");
+  absl::StatusOr<traces::Trace> moved = RelocatePorts(input, kTraceWindow, 30000);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  const std::string text = traces::Print(*moved);
+  EXPECT_THAT(text, HasSubstr("p1 create tcp 30000 4 -> NO_ERROR token=$a\n"));
+  EXPECT_THAT(text, HasSubstr("p1 lookup udp 65530 10 ->"));
+  // Answers are left alone: the recording replaces them.
+  EXPECT_THAT(text, HasSubstr("p1 s1 acquire 30010 2 -> NO_ERROR block=20010-20011"));
+  EXPECT_THAT(text, HasSubstr("p1 s1 acquire any 2 ->"));
+  EXPECT_THAT(text, HasSubstr("p1 s1 bind 0 ->"));
+  EXPECT_THAT(text, HasSubstr("p1 s1 bind 30255 ->"));
+  EXPECT_THAT(text, HasSubstr("p1 s1 bind raw:20000 ->"));
+  EXPECT_THAT(text, HasSubstr("p1 delete tcp 30000 4 ->"));
+}
+
+TEST(RelocatePortsTest, SpecificPortSpanLeavesOutPortZeroAndRawPorts) {
+  EXPECT_EQ(SpecificPortSpan(ParseOrDie("portpool-trace 1\n"
+                                        "start-process elevated -> NO_ERROR process=p1\n"
+                                        "p1 socket tcp ipv4 -> NO_ERROR socket=s1\n"
+                                        "p1 s1 bind 0 -> NO_ERROR port=49152\n"
+                                        "p1 s1 bind raw:5000 -> NO_ERROR port=34835\n")),
+            std::nullopt);
+  EXPECT_EQ(SpecificPortSpan(ParseOrDie("portpool-trace 1\n"
+                                        "start-process elevated -> NO_ERROR process=p1\n"
+                                        "p1 create tcp 5000 10 -> NO_ERROR token=$a\n"
+                                        "p1 lookup tcp 4999 2 -> ERROR_NOT_FOUND\n"
+                                        "p1 socket tcp ipv4 -> NO_ERROR socket=s1\n"
+                                        "p1 s1 acquire 5020 2 -> WSAEADDRINUSE\n")),
+            (PortRange{4999, 22}));
+}
+
+TEST(RelocatePortsTest, RefusesToMovePastTheTop) {
+  const traces::Trace input = ParseOrDie(
+      "portpool-trace 1\nstart-process elevated -> NO_ERROR process=p1\n"
+      "p1 create tcp 20200 4 -> NO_ERROR token=$a\n");
+  absl::StatusOr<traces::Trace> moved = RelocatePorts(input, kTraceWindow, 65400);
+  ASSERT_FALSE(moved.ok());
+  EXPECT_THAT(moved.status().message(), HasSubstr("line 3: port 20200 would move to 65600"));
+}
+
+}  // namespace
+}  // namespace portpool::conformance
