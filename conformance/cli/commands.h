@@ -49,6 +49,14 @@ extern const char kShowUsage[];
 int RunCleanup(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 extern const char kCleanupUsage[];
 
+// record_command.cc
+int RunRecord(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kRecordUsage[];
+
+// from_fuzz_command.cc
+int RunFromFuzz(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kFromFuzzUsage[];
+
 }  // namespace portpool::cli
 
 #endif  // PORTPOOL_CONFORMANCE_CLI_COMMANDS_H_

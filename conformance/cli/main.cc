@@ -24,6 +24,10 @@ const Command kCommands[] = {
      RunShow},
     {"cleanup", "delete the reservations a crashed Windows run left (its journal)", kCleanupUsage,
      RunCleanup},
+    {"record", "run a trace's calls on a backend and write its answers as a new trace",
+     kRecordUsage, RunRecord},
+    {"from-fuzz", "write the trace a fuzzer input (a crash file) stands for", kFromFuzzUsage,
+     RunFromFuzz},
 };
 
 void PrintHelp(std::ostream& out) {

@@ -19,6 +19,9 @@ PORTPOOL_PACKAGES=(
   cmake ninja-build g++
   librapidcheck-dev libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   chromium  # headless, for the report screenshot test (ctest -L report)
+  clang-14 libclang-rt-14-dev  # FuzzedDataProvider.h for fuzz/ and `portpool from-fuzz`;
+                               # libFuzzer for scripts/fuzz.sh
+  python3 python3-yaml  # scripts/check_workflow.py (ctest -L workflow)
 )
 
 portpool_log() {
