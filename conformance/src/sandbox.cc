@@ -167,6 +167,11 @@ Capabilities SandboxedBackend::capabilities() const {
   Capabilities caps = inner_.capabilities();
   caps.reboot = false;
   caps.set_dynamic_range = false;
+  // What Admit and AdmitToken let through, so that generated calls (the
+  // state machine, steps.h) are never refused for their ports or tokens.
+  caps.port_window = sandbox_.window();
+  caps.system_chosen_ports = caps.system_chosen_ports && sandbox_.allow_system_chosen();
+  caps.made_up_token = Sandbox::kBogusToken;
   return caps;
 }
 

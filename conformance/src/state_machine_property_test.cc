@@ -4,54 +4,28 @@
 // line that reproduces it (rapidcheck prints that line itself).
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include "gtest/gtest.h"
 #include "portpool/conformance/checker.h"
 #include "portpool/conformance/simulator_backend.h"
+#include "portpool/conformance/state_machine.h"
 #include "portpool/conformance/steps.h"
 #include "rapidcheck/gtest.h"
-#include "rapidcheck/state.h"
 
 namespace portpool::conformance {
 namespace {
 
-// rapidcheck's own model of the system: the steps resolve everything
-// against the live run, so generation needs no state.
-struct GenerationModel {};
-
-struct SystemUnderTest {
-  explicit SystemUnderTest(uint64_t seed) : seed(seed), backend(seed), checker(backend, {true}) {}
-  uint64_t seed;
-  SimulatorBackend backend;
-  Checker checker;
-  LiveState live;
-};
-
-struct DoStep : rc::state::Command<GenerationModel, SystemUnderTest> {
-  StepSpec spec = *GenStep(Capabilities{});
-
-  void run(const GenerationModel&, SystemUnderTest& sut) const override {
-    std::optional<Call> call = Resolve(spec, sut.live);
-    if (!call) return;
-    absl::StatusOr<CheckedCall> checked = sut.checker.Step(*call);
-    RC_ASSERT(checked.ok());
-    if (!checked->verdict.conforms) {
-      // The sequence as a trace: replay it with `portpool replay`, shrink it
-      // with `portpool shrink`, keep it in traces/regression/.
-      RC_FAIL("the simulator diverged from the model:\n" +
-              HistoryAsTrace(sut.checker,
-                             "simulator seed=" + std::to_string(sut.seed) + " state-machine"));
-    }
-    sut.live.Observe(*checked);
-  }
-
-  void show(std::ostream& os) const override { os << spec; }
-};
-
+// The runner is shared with the real-API run (state_machine.h).
 RC_GTEST_PROP(StateMachine, SimulatorAnswersConformToTheModel, ()) {
   const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
-  SystemUnderTest sut(seed);
-  rc::state::check(GenerationModel{}, sut, rc::state::gen::execOneOfWithArgs<DoStep>());
+  SimulatorBackend backend(seed);
+  Checker checker(backend, {true});
+  StateMachineRun run(checker, Capabilities{},
+                      "simulator seed=" + std::to_string(seed) + " state-machine");
+  CheckStateMachine(run);
+  RC_ASSERT(run.refused.empty());
+  RC_ASSERT(!run.unsupported);
 }
 
 // Sequences as a backend without reboots, process ends or dynamic-range

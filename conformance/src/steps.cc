@@ -1,6 +1,10 @@
 #include "portpool/conformance/steps.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "portpool/traces/print.h"
@@ -35,6 +39,34 @@ rc::Gen<uint16_t> GenPort() {
   });
 }
 
+// Ports for a backend that may touch only `window` (a real machine's
+// sandbox): its edges and middle, and a shared sub-window of five ports at
+// its start where blocks, binds and acquires collide. The byte-swapped form
+// of a port of that sub-window comes in only when it lands inside the
+// window too, which it rarely does; port 0 never does.
+rc::Gen<uint16_t> GenWindowPort(PortRange window) {
+  const uint16_t first = window.start;
+  const auto last = static_cast<uint16_t>(window.last());
+  const auto shared_last = static_cast<uint16_t>(std::min<uint32_t>(last, first + 4u));
+  const std::vector<uint16_t> edges = {
+      first, static_cast<uint16_t>(std::min<uint32_t>(last, first + 1u)),
+      static_cast<uint16_t>(first + (window.count - 1) / 2),
+      static_cast<uint16_t>(std::max<uint32_t>(first, last - 1u)), last};
+  std::vector<uint16_t> swapped;
+  for (uint32_t p = first; p <= std::min<uint32_t>(last, first + 12u); ++p) {
+    const uint16_t s = win32::NetworkToHost(static_cast<uint16_t>(p));
+    if (window.contains(s)) swapped.push_back(s);
+  }
+  // In 32 bits: a window that ends at 65535 has its end + 1 past uint16_t.
+  auto shared = rc::gen::map(rc::gen::inRange<uint32_t>(first, uint32_t{shared_last} + 1),
+                             [](uint32_t p) { return static_cast<uint16_t>(p); });
+  if (swapped.empty()) {
+    return rc::gen::weightedOneOf<uint16_t>({{8, shared}, {12, rc::gen::elementOf(edges)}});
+  }
+  return rc::gen::weightedOneOf<uint16_t>(
+      {{8, shared}, {12, rc::gen::elementOf(edges)}, {1, rc::gen::elementOf(swapped)}});
+}
+
 rc::Gen<Kind> GenKind(const Capabilities& caps) {
   // Weights as repeats: rapidcheck's weighted generators take only
   // initializer lists, and the list depends on the capabilities.
@@ -47,6 +79,9 @@ rc::Gen<Kind> GenKind(const Capabilities& caps) {
   };
   std::vector<Kind> kinds;
   for (const auto& [weight, kind] : weights) {
+    // The first process is started by Resolve; with one process only, no
+    // step starts another.
+    if (kind == Kind::kStartProcess && !caps.several_processes) continue;
     if (kind == Kind::kEndProcess && !caps.end_process) continue;
     if (kind == Kind::kReboot && !caps.reboot) continue;
     if (kind == Kind::kSetDynamicRange && !caps.set_dynamic_range) continue;
@@ -68,10 +103,16 @@ std::ostream& operator<<(std::ostream& os, const StepSpec& s) {
 rc::Gen<StepSpec> GenStep(const Capabilities& caps) {
   const bool only_elevated = !caps.unelevated_process;
   const bool only_unelevated = !caps.elevated_process;
+  // Inside a port window every port comes from it, and a count is cut so
+  // that the block ends inside it too (a huge count becomes "to the
+  // window's end"). Without a window the generator is exactly the one the
+  // simulator's campaigns and recorded seeds were made with.
+  const std::optional<PortRange> window = caps.port_window;
+  rc::Gen<uint16_t> ports = window ? GenWindowPort(*window) : GenPort();
   // rapidcheck scales integer ranges with the test size, which would make
   // early sequences use only the first ports, counts and variants; a step's
   // choices are categories, not magnitudes, so fix the size.
-  return rc::gen::resize(
+  rc::Gen<StepSpec> steps = rc::gen::resize(
       rc::kNominalSize,
       rc::gen::build<StepSpec>(
           rc::gen::set(&StepSpec::kind, GenKind(caps)),
@@ -89,10 +130,15 @@ rc::Gen<StepSpec> GenStep(const Capabilities& caps) {
           rc::gen::set(&StepSpec::family,
                        rc::gen::weightedOneOf<Family>(
                            {{3, rc::gen::just(Family::kIpv4)}, {1, rc::gen::just(Family::kIpv6)}})),
-          rc::gen::set(&StepSpec::port, GenPort()),
+          rc::gen::set(&StepSpec::port, std::move(ports)),
           rc::gen::set(&StepSpec::count, rc::gen::elementOf(std::vector<uint16_t>(
                                              std::begin(kCounts), std::end(kCounts)))),
           rc::gen::set(&StepSpec::variant, rc::gen::inRange<uint8_t>(0, 24))));
+  if (!window) return steps;
+  return rc::gen::map(std::move(steps), [last = window->last()](StepSpec spec) {
+    spec.count = static_cast<uint16_t>(std::min<uint32_t>(spec.count, last - spec.port + 1));
+    return spec;
+  });
 }
 
 void LiveState::Observe(const CheckedCall& checked) {
@@ -126,9 +172,11 @@ const std::vector<SocketId>* LiveState::sockets_of(ProcessId process) const {
   return it == sockets_.end() ? nullptr : &it->second;
 }
 
-std::optional<Call> Resolve(const StepSpec& s, const LiveState& state) {
+std::optional<Call> Resolve(const StepSpec& s, const LiveState& state, const Capabilities& caps) {
   if (s.kind == Kind::kStartProcess || state.processes().empty()) {
-    return call::StartProcess{state.processes().empty() ? true : s.elevated};
+    // The first process as the backend can start one (elevated if it can).
+    const bool first_elevated = caps.elevated_process || !caps.unelevated_process;
+    return call::StartProcess{state.processes().empty() ? first_elevated : s.elevated};
   }
   if (s.kind == Kind::kReboot) return call::Reboot{};
   if (s.kind == Kind::kSetDynamicRange) {
@@ -182,7 +230,9 @@ std::optional<Call> Resolve(const StepSpec& s, const LiveState& state) {
       if (other != process && theirs != nullptr && !theirs->empty()) socket = theirs->front();
     }
   }
-  Token token = 0x5eed0000dead0000ULL + s.token;  // a token nobody was given
+  // A token nobody was given; a sandbox lets through only its own made-up
+  // one (it refuses tokens that may be another program's).
+  Token token = caps.made_up_token.value_or(0x5eed0000dead0000ULL + s.token);
   if (s.token != 255 && !state.tokens().empty()) {
     token = state.tokens()[state.tokens().size() - 1 - s.token % state.tokens().size()];
   }
@@ -192,7 +242,8 @@ std::optional<Call> Resolve(const StepSpec& s, const LiveState& state) {
       return call::CloseSocket{process, socket};
     case Kind::kAcquire: {
       call::Acquire acquire{process, socket, block};
-      if (s.variant < 8) acquire.request.start = 0;  // a third of acquires are wildcards
+      // A third of acquires are wildcards, where the system may choose.
+      if (s.variant < 8 && caps.system_chosen_ports) acquire.request.start = 0;
       if (s.variant == 9) acquire.out_size = 8;
       if (s.variant == 10) acquire.in_size = 2;
       return acquire;
@@ -202,7 +253,8 @@ std::optional<Call> Resolve(const StepSpec& s, const LiveState& state) {
     case Kind::kAssociate:
       return call::Associate{process, socket, token, in_size_token};
     case Kind::kBind:
-      return call::Bind{process, socket, s.variant < 12 ? uint16_t{0} : s.port};
+      return call::Bind{process, socket,
+                        s.variant < 12 && caps.system_chosen_ports ? uint16_t{0} : s.port};
     case Kind::kGetSockName:
       return call::GetSockName{process, socket};
     default:

@@ -7,11 +7,14 @@
 #ifndef PORTPOOL_CONFORMANCE_BACKEND_H_
 #define PORTPOOL_CONFORMANCE_BACKEND_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "portpool/call.h"
+#include "portpool/ids.h"
 #include "portpool/outcome.h"
+#include "portpool/port_range.h"
 
 namespace portpool::conformance {
 
@@ -25,6 +28,18 @@ struct Capabilities {
   bool elevated_process = true;
   bool several_processes = true;
   bool set_dynamic_range = true;
+  // The ports the backend may touch, when not all of them: a real machine
+  // is touched only inside its sandbox window (sandbox.h), so generated
+  // calls keep every port and block inside it. Unset (the simulator): any.
+  std::optional<PortRange> port_window;
+  // Whether the system may choose the port (bind to port 0, a wildcard
+  // acquire): such a port lies outside any window, and a sandbox may
+  // forbid it.
+  bool system_chosen_ports = true;
+  // A token nobody holds that the backend accepts in Release and Associate
+  // (a sandbox refuses tokens the run did not obtain, which may be another
+  // program's, except this one). Unset: any made-up token.
+  std::optional<Token> made_up_token;
 };
 
 // Whether `call` needs only what `capabilities` provides.

@@ -102,7 +102,9 @@ class SandboxedBackend final : public Backend {
                    MachineSnapshot snapshot = {});
 
   std::string Describe() const override;
-  // The inner backend's, without reboot and dynamic-range changes.
+  // The inner backend's, without reboot and dynamic-range changes, with the
+  // window as the port window, system-chosen ports as allowed, and
+  // kBogusToken as the made-up token.
   Capabilities capabilities() const override;
   // A refused call gives FailedPrecondition "refused by the sandbox: ..."
   // (kRefusedBySandbox) and reaches neither the inner backend nor Windows.

@@ -7,7 +7,9 @@
 // steered to where bugs live: a small set of ports around the edges (1,
 // 65535, the dynamic range's ends, a shared window), tiny and huge counts,
 // reboots and process ends in the middle, byte-swapped ports (the host-order
-// mistake), short buffers and bogus tokens.
+// mistake), short buffers and bogus tokens. A backend that may touch only a
+// window of ports (a real machine's sandbox) gets the same steering inside
+// its window instead.
 #ifndef PORTPOOL_CONFORMANCE_STEPS_H_
 #define PORTPOOL_CONFORMANCE_STEPS_H_
 
@@ -59,6 +61,8 @@ struct StepSpec {
 std::ostream& operator<<(std::ostream& os, const StepSpec& spec);
 
 // A generator of single steps; leaves out what `capabilities` cannot run.
+// With a port window, every port and block of a step lies inside it (its
+// edges, a shared sub-window at its start, counts cut to fit).
 rc::Gen<StepSpec> GenStep(const Capabilities& capabilities);
 
 // The live state of a run in the backend's ids, kept from checked calls.
@@ -79,7 +83,11 @@ class LiveState {
 
 // The call a step stands for now, or nullopt if it cannot apply (no live
 // process yet, say). A sequence always starts processes first itself.
-std::optional<Call> Resolve(const StepSpec& spec, const LiveState& state);
+// `capabilities` decides the first process's elevation, whether the system
+// may choose ports (bind to 0, wildcard acquires) and the made-up token;
+// the default is the simulator's, which can do anything.
+std::optional<Call> Resolve(const StepSpec& spec, const LiveState& state,
+                            const Capabilities& capabilities = {});
 
 // Runs `steps` on a checker, stopping at the first divergence; returns the
 // divergent call, or nullopt if all conformed. Harness errors are returned

@@ -139,7 +139,9 @@ class WindowsBackend final : public Backend {
   // Provenance().
   std::string Describe() const override;
   // No reboot, no ending or second process, no dynamic-range change; one
-  // process, elevated or not as this one is.
+  // process, elevated or not as this one is. No port window of its own: the
+  // SandboxedBackend it runs in adds its window (and its made-up token), so
+  // generated calls stay where the sandbox lets them through.
   Capabilities capabilities() const override;
   absl::StatusOr<Outcome> Run(const Call& call) override;
 
