@@ -86,9 +86,11 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     }
     return ops;
   }
-  static std::string Num(double v, const char* format = "%.0f") {
+  // `decimals` digits after the point, then `unit` (a runtime format string
+  // would not compile with clang: StrFormat checks formats at compile time).
+  static std::string Num(double v, int decimals = 0, absl::string_view unit = "") {
     if (v < 0) return "-";
-    return absl::StrFormat(format, v);
+    return absl::StrCat(absl::StrFormat("%.*f", decimals, v), unit);
   }
   static std::string Ratio(double a, double b) {
     if (a < 0 || b <= 0) return "-";
@@ -154,14 +156,14 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     for (int n : kPoolSizes) {
       const std::string name = absl::StrCat("Reboot/", n);
       absl::StrAppendFormat(&out, "  %6d %14s %20s\n", n, Num(Figure(name, "ns_per_reboot")),
-                            Num(Figure(name, "ns_per_reservation"), "%.1f"));
+                            Num(Figure(name, "ns_per_reservation"), 1));
     }
     absl::StrAppend(&out, "\nMemory, live heap bytes per persistent reservation\n");
     for (const char* holder : {"simulator", "simulator_random_order", "observer", "oracle"}) {
       for (int n : {10000, 60000}) {
         const std::string name = absl::StrCat("Memory/", holder, "/", n);
         absl::StrAppendFormat(&out, "  %-36s %10s\n", name,
-                              Num(Figure(name, "bytes_per_reservation"), "%.1f"));
+                              Num(Figure(name, "bytes_per_reservation"), 1));
       }
     }
   }
@@ -219,7 +221,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
                          Figure(absl::StrCat("Memory/", holder, "/", n), "bytes_per_reservation"));
       }
       line(absl::StrCat("memory per persistent reservation <= 64 B (N=", n, ", worst holder)"),
-           Num(worst, "%.1f B"), worst >= 0, worst <= kMemoryTarget);
+           Num(worst, 1, " B"), worst >= 0, worst <= kMemoryTarget);
     }
   }
 

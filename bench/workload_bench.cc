@@ -364,11 +364,13 @@ void RegisterWorkloadBenchmarks() {
         ->MinTime(0.05);
   }
   for (int n : {10000, 60000}) {
-    for (auto [holder, name] :
+    for (const auto& entry :
          {std::pair{Holder::kSimulator, "simulator"},
           std::pair{Holder::kSimulatorRandomOrder, "simulator_random_order"},
           std::pair{Holder::kObserver, "observer"}, std::pair{Holder::kOracle, "oracle"}}) {
-      benchmark::RegisterBenchmark(absl::StrCat("Memory/", name, "/", n).c_str(),
+      // A plain variable, not a structured binding: C++20 clang cannot capture those.
+      const Holder holder = entry.first;
+      benchmark::RegisterBenchmark(absl::StrCat("Memory/", entry.second, "/", n).c_str(),
                                    [holder, n](benchmark::State& s) { Memory(s, holder, n); })
           ->Iterations(1)
           ->Repetitions(1);  // deterministic: one run is enough
