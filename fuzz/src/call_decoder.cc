@@ -6,27 +6,15 @@
 #include <array>
 #include <utility>
 
+#include "portpool/conformance/steps.h"
 #include "portpool/port_pool.h"
 
 namespace portpool::fuzz {
 namespace {
 
-enum class Kind : uint8_t {
-  kStartProcess,
-  kEndProcess,
-  kReboot,
-  kSetDynamicRange,
-  kCreate,
-  kLookup,
-  kDelete,
-  kOpenSocket,
-  kCloseSocket,
-  kAcquire,
-  kRelease,
-  kAssociate,
-  kBind,
-  kGetSockName,
-};
+// The kinds of step the conformance state machines take: the fuzzer covers the
+// same calls and environment controls.
+using Kind = conformance::StepSpec::Kind;
 
 // One byte picks the kind; the table weights them like the property tests
 // do: reservations, sockets, acquires and binds often, the environment
