@@ -296,6 +296,44 @@ TEST(BindRules, AStaleAssociationDoesNotReachPortsAnotherProcessNowReserves) {
   }
 }
 
+// Rule B-BIND-ASSOC-GONE: only another process's runtime block of the
+// socket's family shuts a stale association out. A block the process itself
+// acquired since, a persistent one, or another process's block of the other
+// family lets even a plain bind through, so the old ports stay possible.
+// (The calls fuzzer found the model refusing these where the table oracle
+// allowed them: traces/regression/associated-block-gone-own-block-since.trace.)
+TEST(BindRules, AStaleAssociationMayReachPortsThatOnlyPermissiveBlocksHoldNow) {
+  Bench b;
+  const SocketId s = b.Open(b.user());
+  const Token first = b.Acquire(b.user(), s, {6000, 4}).second;
+  b.Associate(b.user(), s, first);
+  b.Run(call::Release{b.user(), s, first});
+  b.Acquire(b.user(), s, {6000, 4});  // the same ports, the same socket, a new token
+  ExpectLoose(b, call::Bind{b.user(), s, 0}, {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval},
+              OkPort(6001), {OkPort(6004), ErrorOutcome(E::kWsaEacces)}, r::kBindAssociatedGone);
+  ExpectLoose(b, call::Bind{b.user(), s, 6002}, {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval},
+              OkPort(6002), {OkPort(6001)}, r::kBindAssociatedGone);
+
+  // A persistent block over a deleted one's ports, and another process's
+  // IPv6 block over an IPv4 socket's old ports.
+  const Token persistent = b.Create(kTcp, {5000, 2});
+  const SocketId t = b.Open(b.admin());
+  b.Associate(b.admin(), t, persistent);
+  b.Run(call::DeletePersistent{b.admin(), kTcp, {5000, 2}});
+  b.Create(kTcp, {5000, 2});
+  ExpectLoose(b, call::Bind{b.admin(), t, 0}, {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval},
+              OkPort(5001), {OkPort(5002)}, r::kBindAssociatedGone);
+  const SocketId acquiring = b.Open(b.user());
+  const Token runtime = b.Acquire(b.user(), acquiring, {7000, 2}).second;
+  const SocketId u = b.Open(b.user());
+  b.Associate(b.user(), u, runtime);
+  b.Run(call::Release{b.user(), acquiring, runtime});
+  const SocketId theirs = b.Open(b.admin(), kTcp, Family::kIpv6);
+  b.Acquire(b.admin(), theirs, {7000, 2});
+  ExpectLoose(b, call::Bind{b.user(), u, 7001}, {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval},
+              OkPort(7001), {OkPort(7000)}, r::kBindAssociatedGone);
+}
+
 // Rule B-GETSOCKNAME.
 TEST(BindRules, GetsocknameGivesTheBoundPortAndEinvalOnAnUnboundSocket) {
   Bench b;

@@ -535,18 +535,25 @@ Expectation Machine::ExpectBind(const call::Bind& c, const SocketState& s) const
   // named that are gone (deleted or released since): both stay possible.
   const Ranges ranges = LiveAssociationRanges(s);
   const Ranges gone = GoneAssociationRanges(s);
-  // Of a gone block, only the ports no block holds now can still be given:
-  // another process may have reserved them since.
+  // Of a gone block, a stale association may still give any port except
+  // those another process now holds in a runtime block of this socket's
+  // family: even a plain bind there fails (B-BIND-RUNTIME-OTHER). Blocks
+  // that would let a plain bind through (persistent, the process's own,
+  // the other family's) do not narrow it.
+  const auto shuts_out_stale = [&s](const Block& block) {
+    return block.kind == BlockKind::kRuntime && block.owner != s.owner && block.family == s.family;
+  };
   Ranges reachable = ranges;
   for (const PortRange& old : gone) {
     uint32_t next = old.start;
-    for (const auto& [range, block] : pool.Overlapping(old)) {
+    pool.ForEachOverlapping(old, [&](PortRange range, const Block& block) {
+      if (!shuts_out_stale(block)) return;
       if (range.start > next) {
         reachable.push_back(
             PortRange{static_cast<uint16_t>(next), static_cast<uint16_t>(range.start - next)});
       }
       next = std::max<uint32_t>(next, range.last() + 1);
-    }
+    });
     if (next <= old.last()) {
       reachable.push_back(
           PortRange{static_cast<uint16_t>(next), static_cast<uint16_t>(old.last() + 1 - next)});
@@ -570,7 +577,8 @@ Expectation Machine::ExpectBind(const call::Bind& c, const SocketState& s) const
   if (!gone.empty() && !in_live) {
     // The block is gone: fail, or take the port if nothing holds it now.
     e.AllowErrors(kNoBlockErrors, r::kBindAssociatedGone);
-    if (in_gone && !pool.BindingAt(c.port) && !pool.BlockAt(c.port)) {
+    const auto held = pool.BlockAt(c.port);
+    if (in_gone && !pool.BindingAt(c.port) && !(held && shuts_out_stale(*held->second))) {
       e.port = c.port;
       e.Allow(E::kNoError, Payload::kExactPort, r::kBindAssociatedGone);
     }

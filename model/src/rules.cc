@@ -243,8 +243,9 @@ constexpr std::array kCatalogue = {
          "WSAEADDRNOTAVAIL, or the answer an unassociated bind would get.",
          "unknown (U10)"},
     Rule{r::kBindAssociatedGone, E::kUnknown,
-         "bind on a socket whose associated block has since been deleted or released: a free "
-         "port of the old block, or WSAENOBUFS, WSAEADDRINUSE, WSAEINVAL.",
+         "bind on a socket whose associated block has since been deleted or released: an unbound "
+         "port of the old block that no other process now holds in a runtime block of the "
+         "socket's family, or WSAENOBUFS, WSAEADDRINUSE, WSAEINVAL.",
          "unknown (U5, U10)"},
     Rule{r::kGetSockName, E::kDocumented,
          "getsockname on a bound socket gives its port; on an unbound one WSAEINVAL.",

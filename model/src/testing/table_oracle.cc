@@ -52,6 +52,8 @@ std::string ShapeName(TableOracle::Shape shape) {
       return "a free port of the dynamic range";
     case TableOracle::Shape::kUnboundPortIn:
       return "an unbound port of the associated block";
+    case TableOracle::Shape::kStalePortIn:
+      return "an unbound port of the gone block outside other processes' runtime blocks";
     case TableOracle::Shape::kThisPort:
       return "that port";
   }
@@ -114,6 +116,15 @@ bool TableOracle::HasFreeRun(Protocol p, PortRange window, uint32_t count) const
 
 bool TableOracle::HasFreePort(Protocol p, PortRange window) const {
   return HasFreeRun(p, window, 1);
+}
+
+bool TableOracle::StaleReachable(const SocketRec& s, uint32_t port) const {
+  if (!PortUnbound(s.protocol, port)) return false;
+  const Entry& e = At(s.protocol, port);
+  if (e.block == 0) return true;
+  // B-BIND-RUNTIME-OTHER holds even through a stale association.
+  const BlockRec& b = blocks_.at(e.block);
+  return b.persistent || b.owner == s.owner || b.family != s.family;
 }
 
 bool TableOracle::HasUnboundPort(Protocol p, PortRange range) const {
@@ -498,18 +509,21 @@ TableOracle::Allowed TableOracle::JudgeBind(const call::Bind& c, const SocketRec
   const bool live =
       id != 0 && blocks_.at(id).protocol == s.protocol && blocks_.at(id).range == s.assoc_block;
   if (!live) {
-    // B-BIND-ASSOC-GONE: a free port of the old block, or the codes. "Free"
-    // is read as the model reads it today: unbound, whatever block now
-    // holds the port (bind_rules_test.cc's AStaleAssociation... test holds
-    // that a port in another process's runtime block should not count).
+    // B-BIND-ASSOC-GONE: the codes, or a port of the old block that no
+    // socket has bound and that no other process holds in a runtime block
+    // of this socket's family (B-BIND-RUNTIME-OTHER).
     Add(a.errors, kNoBlock);
     if (c.port == 0) {
-      if (HasUnboundPort(s.protocol, s.assoc_block)) {
-        a.success = true;
-        a.shape = Shape::kUnboundPortIn;
-        a.ranges = {s.assoc_block};
+      for (uint64_t port = s.assoc_block.start; port <= Last(s.assoc_block) && port < kPorts;
+           ++port) {
+        if (StaleReachable(s, static_cast<uint32_t>(port))) {
+          a.success = true;
+          a.shape = Shape::kStalePortIn;
+          a.ranges = {s.assoc_block};
+          break;
+        }
       }
-    } else if (Inside(s.assoc_block, c.port) && PortUnbound(s.protocol, c.port)) {
+    } else if (Inside(s.assoc_block, c.port) && StaleReachable(s, c.port)) {
       a.success = true;
       a.shape = Shape::kThisPort;
       a.port = c.port;
@@ -606,6 +620,14 @@ std::string TableOracle::WhyNot(const Call& call, const Outcome& o) const {
     case Shape::kUnboundPortIn: {
       const Protocol p = sockets_.at(std::get<call::Bind>(call).socket.value).protocol;
       fits = only_port && o.port && PortUnbound(p, *o.port) &&
+             std::any_of(a.ranges.begin(), a.ranges.end(),
+                         [&](const PortRange& r) { return Inside(r, *o.port); });
+      break;
+    }
+    case Shape::kStalePortIn: {
+      const call::Bind& bind = std::get<call::Bind>(call);
+      const SocketRec& s = sockets_.at(bind.socket.value);
+      fits = only_port && o.port && StaleReachable(s, *o.port) &&
              std::any_of(a.ranges.begin(), a.ranges.end(),
                          [&](const PortRange& r) { return Inside(r, *o.port); });
       break;

@@ -47,6 +47,7 @@ class TableOracle {
     kBlockInWindow,     // `block.count` free ports inside `window`, fresh token
     kFreePortInWindow,  // a port of `window` with no block and no binding
     kUnboundPortIn,     // a port of one of `ranges` that no socket has bound
+    kStalePortIn,       // a port of `ranges` a stale association may reach
     kThisPort,          // exactly `port`
   };
 
@@ -147,6 +148,8 @@ class TableOracle {
   bool HasFreeRun(Protocol p, PortRange window, uint32_t count) const;
   bool HasFreePort(Protocol p, PortRange window) const;
   bool HasUnboundPort(Protocol p, PortRange range) const;
+  // B-BIND-ASSOC-GONE: a port the socket's gone association may still give.
+  bool StaleReachable(const SocketRec& s, uint32_t port) const;
   // The live block with exactly this range, or 0.
   uint32_t ExactBlock(Protocol p, PortRange range) const;
   // The live block holding `token`, or 0.
