@@ -53,7 +53,8 @@ std::string ShapeName(TableOracle::Shape shape) {
     case TableOracle::Shape::kUnboundPortIn:
       return "an unbound port of the associated block";
     case TableOracle::Shape::kStalePortIn:
-      return "an unbound port of the gone block outside other processes' runtime blocks";
+      return "an unbound port of the gone block not in another process's runtime block of the "
+             "socket's family";
     case TableOracle::Shape::kThisPort:
       return "that port";
   }
