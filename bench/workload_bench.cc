@@ -72,33 +72,46 @@ const std::vector<Session>& Sessions() {
 
 int64_t SessionCalls() { return static_cast<int64_t>(std::size(kSessionSeeds)) * kSessionCalls; }
 
+// Runs `round` once per benchmark iteration, timed on this thread's CPU clock
+// (a round takes milliseconds, often preempted on a shared machine), and
+// reports `items` per round per second as the counter `counter`. `round`
+// returns "" or why the round failed, which skips the benchmark with it.
+template <typename Round>
+void TimeRounds(benchmark::State& state, const char* counter, int64_t items, Round round) {
+  double seconds = 0;
+  int64_t done = 0;
+  for (auto _ : state) {
+    const double start = ThreadCpuSeconds();
+    const std::string failure = round();
+    const double elapsed = ThreadCpuSeconds() - start;
+    if (!failure.empty()) {
+      state.SkipWithError(failure.c_str());
+      return;
+    }
+    state.SetIterationTime(elapsed);
+    seconds += elapsed;
+    done += items;
+  }
+  state.counters[counter] = static_cast<double>(done) / seconds;
+}
+
 // The simulator alone: the recorded calls, replayed on a fresh Machine with
 // the session's seed (which answers them exactly as recorded).
 void MixedSimulator(benchmark::State& state) {
   const std::vector<Session>& sessions = Sessions();
-  double seconds = 0;
-  int64_t calls = 0;
-  for (auto _ : state) {
-    const double start = ThreadCpuSeconds();
+  TimeRounds(state, "calls_per_s", SessionCalls(), [&] {
     for (const Session& s : sessions) {
       Machine machine(s.seed);
       for (const Call& call : s.calls) benchmark::DoNotOptimize(machine.Run(call));
     }
-    const double elapsed = ThreadCpuSeconds() - start;
-    state.SetIterationTime(elapsed);
-    seconds += elapsed;
-    calls += SessionCalls();
-  }
-  state.counters["calls_per_s"] = static_cast<double>(calls) / seconds;
+    return std::string();
+  });
 }
 
 // The Workload choosing each call against the live simulator, as `portpool
 // demo` and `portpool simulate` run it.
 void MixedWorkloadAndSimulator(benchmark::State& state) {
-  double seconds = 0;
-  int64_t calls = 0;
-  for (auto _ : state) {
-    const double start = ThreadCpuSeconds();
+  TimeRounds(state, "calls_per_s", SessionCalls(), [] {
     for (uint64_t seed : kSessionSeeds) {
       Machine machine(seed);
       traces::Workload workload(SessionOptions(seed));
@@ -108,12 +121,8 @@ void MixedWorkloadAndSimulator(benchmark::State& state) {
         workload.Observe(call, *outcome);
       }
     }
-    const double elapsed = ThreadCpuSeconds() - start;
-    state.SetIterationTime(elapsed);
-    seconds += elapsed;
-    calls += SessionCalls();
-  }
-  state.counters["calls_per_s"] = static_cast<double>(calls) / seconds;
+    return std::string();
+  });
 }
 
 // The model as a checker alone: an observer Machine judging and learning the
@@ -122,11 +131,7 @@ void MixedWorkloadAndSimulator(benchmark::State& state) {
 // computed (Machine::Observe's three-argument form) instead of judging again.
 void MixedModelChecker(benchmark::State& state, bool reuse) {
   const std::vector<Session>& sessions = Sessions();
-  double seconds = 0;
-  int64_t calls = 0;
-  for (auto _ : state) {
-    bool diverged = false;
-    const double start = ThreadCpuSeconds();
+  TimeRounds(state, "calls_per_s", SessionCalls(), [&] {
     for (const Session& s : sessions) {
       Machine model(0);
       for (size_t i = 0; i < s.calls.size(); ++i) {
@@ -135,55 +140,33 @@ void MixedModelChecker(benchmark::State& state, bool reuse) {
             !(reuse ? model.Observe(s.calls[i], s.outcomes[i], *expectation)
                     : model.Observe(s.calls[i], s.outcomes[i]))
                  .ok()) {
-          diverged = true;
-          break;
+          return std::string("the model refused an answer of the simulator");
         }
       }
     }
-    const double elapsed = ThreadCpuSeconds() - start;
-    if (diverged) {
-      state.SkipWithError("the model refused an answer of the simulator");
-      return;
-    }
-    state.SetIterationTime(elapsed);
-    seconds += elapsed;
-    calls += SessionCalls();
-  }
-  state.counters["calls_per_s"] = static_cast<double>(calls) / seconds;
+    return std::string();
+  });
 }
 
 // The conformance checker over the simulator backend (the Win32-shaped
 // surface included), the Workload choosing calls against the backend.
 void MixedChecker(benchmark::State& state) {
-  double seconds = 0;
-  int64_t calls = 0;
-  for (auto _ : state) {
-    bool diverged = false;
-    const double start = ThreadCpuSeconds();
+  TimeRounds(state, "calls_per_s", SessionCalls(), [] {
     for (uint64_t seed : kSessionSeeds) {
       conformance::SimulatorBackend backend(seed);
       conformance::Checker checker(backend, {/*simulator_contract=*/true});
       traces::Workload workload(SessionOptions(seed));
-      for (int i = 0; i < kSessionCalls && !diverged; ++i) {
+      for (int i = 0; i < kSessionCalls; ++i) {
         const Call call = workload.Next(backend.machine());
         absl::StatusOr<conformance::CheckedCall> checked = checker.Step(call);
         if (!checked.ok() || !checked->verdict.conforms) {
-          diverged = true;
-          break;
+          return std::string("the checker reported a divergence of the simulator");
         }
         workload.Observe(call, checked->outcome);
       }
     }
-    const double elapsed = ThreadCpuSeconds() - start;
-    if (diverged) {
-      state.SkipWithError("the checker reported a divergence of the simulator");
-      return;
-    }
-    state.SetIterationTime(elapsed);
-    seconds += elapsed;
-    calls += SessionCalls();
-  }
-  state.counters["calls_per_s"] = static_cast<double>(calls) / seconds;
+    return std::string();
+  });
 }
 
 // --- Trace replay ------------------------------------------------------------
@@ -212,42 +195,19 @@ const TraceText& SimulatedTrace() {
 
 void ReplayParse(benchmark::State& state) {
   const TraceText& trace = SimulatedTrace();
-  double seconds = 0;
-  int64_t lines = 0;
-  for (auto _ : state) {
-    const double start = ThreadCpuSeconds();
+  TimeRounds(state, "lines_per_s", trace.lines, [&] {
     absl::StatusOr<traces::Trace> parsed = traces::Parse(trace.text, "bench.trace");
-    const double elapsed = ThreadCpuSeconds() - start;
-    if (!parsed.ok()) {
-      state.SkipWithError(std::string(parsed.status().message()).c_str());
-      return;
-    }
-    state.SetIterationTime(elapsed);
-    seconds += elapsed;
-    lines += trace.lines;
-  }
-  state.counters["lines_per_s"] = static_cast<double>(lines) / seconds;
+    return parsed.ok() ? std::string() : std::string(parsed.status().message());
+  });
 }
 
 void ReplayParseAndCheck(benchmark::State& state) {
   const TraceText& trace = SimulatedTrace();
-  double seconds = 0;
-  int64_t lines = 0;
-  for (auto _ : state) {
-    const double start = ThreadCpuSeconds();
+  TimeRounds(state, "lines_per_s", trace.lines, [&] {
     absl::StatusOr<traces::Trace> parsed = traces::Parse(trace.text, "bench.trace");
-    bool conforms = parsed.ok();
-    if (conforms) conforms = traces::Replay(*parsed).conforms;
-    const double elapsed = ThreadCpuSeconds() - start;
-    if (!conforms) {
-      state.SkipWithError("the simulated trace did not replay");
-      return;
-    }
-    state.SetIterationTime(elapsed);
-    seconds += elapsed;
-    lines += trace.lines;
-  }
-  state.counters["lines_per_s"] = static_cast<double>(lines) / seconds;
+    const bool conforms = parsed.ok() && traces::Replay(*parsed).conforms;
+    return conforms ? std::string() : std::string("the simulated trace did not replay");
+  });
 }
 
 // --- Reboot and memory -------------------------------------------------------
