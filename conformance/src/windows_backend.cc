@@ -24,24 +24,6 @@ Fn GetFunction(HMODULE module, const char* name) {
   return reinterpret_cast<Fn>(reinterpret_cast<void (*)()>(::GetProcAddress(module, name)));
 }
 
-bool IsReservationIoctl(DWORD code) {
-  return code == SIO_ACQUIRE_PORT_RESERVATION || code == SIO_RELEASE_PORT_RESERVATION ||
-         code == SIO_ASSOCIATE_PORT_RESERVATION;
-}
-
-const char* IoctlName(DWORD code) {
-  switch (code) {
-    case SIO_ACQUIRE_PORT_RESERVATION:
-      return "SIO_ACQUIRE_PORT_RESERVATION";
-    case SIO_RELEASE_PORT_RESERVATION:
-      return "SIO_RELEASE_PORT_RESERVATION";
-    case SIO_ASSOCIATE_PORT_RESERVATION:
-      return "SIO_ASSOCIATE_PORT_RESERVATION";
-    default:
-      return "an ioctl";
-  }
-}
-
 bool TokenIsElevatedAdmin() {
   BOOL member = FALSE;
   SID_IDENTIFIER_AUTHORITY nt_authority = SECURITY_NT_AUTHORITY;
@@ -275,13 +257,13 @@ int WindowsApi::WSAIoctl(win32::SOCKET s, win32::DWORD dwIoControlCode, win32::L
                          win32::LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
   const int rc = ::WSAIoctl(s, dwIoControlCode, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer,
                             lpcbBytesReturned, lpOverlapped, lpCompletionRoutine);
-  if (rc == SOCKET_ERROR && IsReservationIoctl(dwIoControlCode)) {
+  const char* ioctl_name = win32::PortReservationIoctlName(dwIoControlCode);
+  if (rc == SOCKET_ERROR && ioctl_name != nullptr) {
     const int error = ::WSAGetLastError();
     // On a TCP or UDP socket, WSAEOPNOTSUPP means the provider has no such
     // ioctl (Wine answers every unknown ioctl so).
     if (error == WSAEOPNOTSUPP) {
-      unsupported_ =
-          absl::StrCat("WSAIoctl(", IoctlName(dwIoControlCode), ") answered WSAEOPNOTSUPP (10045)");
+      unsupported_ = absl::StrCat("WSAIoctl(", ioctl_name, ") answered WSAEOPNOTSUPP (10045)");
     }
     ::WSASetLastError(error);
   }

@@ -18,6 +18,7 @@ namespace {
 using win32::DWORD;
 using win32::HostToNetwork;
 using win32::NetworkToHost;
+using win32::PortReservationIoctlName;
 using win32::SOCKET;
 using win32::USHORT;
 
@@ -83,19 +84,6 @@ int NameSize(Family family) {
 std::string Handle(SOCKET s) {
   if (s == INVALID_SOCKET) return "INVALID_SOCKET";
   return absl::StrCat(s);
-}
-
-const char* CodeName(DWORD code) {
-  switch (code) {
-    case SIO_ACQUIRE_PORT_RESERVATION:
-      return "SIO_ACQUIRE_PORT_RESERVATION";
-    case SIO_RELEASE_PORT_RESERVATION:
-      return "SIO_RELEASE_PORT_RESERVATION";
-    case SIO_ASSOCIATE_PORT_RESERVATION:
-      return "SIO_ASSOCIATE_PORT_RESERVATION";
-    default:
-      return nullptr;
-  }
 }
 
 }  // namespace
@@ -312,7 +300,7 @@ std::optional<Win32Call> Win32Session::Next() {
       c.null_bytes_returned = flags < 6;
       c.overlapped = flags >= 250;
       c.completion_routine = flags >= 245 && flags < 250;
-      const char* name = CodeName(c.code);
+      const char* name = PortReservationIoctlName(c.code);
       c.text = absl::StrFormat(
           "%sWSAIoctl(%s, %s, %s, %d, %s, %d, %s, %s, %s)", p, Handle(c.handle),
           name != nullptr ? name : absl::StrFormat("0x%08x", c.code), c.in ? "&in" : "NULL",
@@ -407,7 +395,7 @@ void Win32Session::Translate(Win32Call& c) const {
       c.model_call = call::GetSockName{P, *id};
       return;
     case Function::kIoctl: {
-      const bool known = CodeName(c.code) != nullptr;
+      const bool known = PortReservationIoctlName(c.code) != nullptr;
       if (owned || known) {
         // W32-OVERLAPPED, then W32-NULL-POINTER, then W32-UNKNOWN-IOCTL,
         // all after the ownership check.

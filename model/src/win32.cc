@@ -226,4 +226,17 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
   }
 }
 
+const char* PortReservationIoctlName(DWORD code) {
+  switch (code) {
+    case SIO_ACQUIRE_PORT_RESERVATION:
+      return "SIO_ACQUIRE_PORT_RESERVATION";
+    case SIO_RELEASE_PORT_RESERVATION:
+      return "SIO_RELEASE_PORT_RESERVATION";
+    case SIO_ASSOCIATE_PORT_RESERVATION:
+      return "SIO_ASSOCIATE_PORT_RESERVATION";
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace portpool::win32

@@ -107,6 +107,11 @@ constexpr USHORT NetworkToHost(USHORT value) {
 }
 constexpr USHORT HostToNetwork(USHORT value) { return NetworkToHost(value); }
 
+// The name of one of the three port-reservation ioctl codes
+// ("SIO_ACQUIRE_PORT_RESERVATION", ...), or nullptr for any other code: for
+// messages and traces that show a raw WSAIoctl call.
+const char* PortReservationIoctlName(DWORD code);
+
 // The calls of the port pool, with Windows' names and meanings. Persistent
 // functions return a Win32 error code; socket functions return
 // SOCKET_ERROR / INVALID_SOCKET and leave the code for WSAGetLastError.
