@@ -10,20 +10,16 @@
 
 #include "gtest/gtest.h"
 #include "portpool/fuzz/simulated_calls.h"
-#include "portpool/random.h"
 #include "portpool/traces/parse.h"
 #include "portpool/traces/print.h"
 #include "portpool/traces/replay.h"
+#include "testing/test_inputs.h"
 
 namespace portpool::fuzz {
 namespace {
 
-std::vector<uint8_t> RandomBytes(uint64_t seed, size_t size) {
-  SplitMix64 rng(seed);
-  std::vector<uint8_t> bytes(size);
-  for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng.Next());
-  return bytes;
-}
+using testing::RandomBytes;
+using testing::ReplayFailure;
 
 TEST(CallDecoder, AnEmptyInputDecodesToNoCalls) {
   SimulatedCalls run(nullptr, 0);
@@ -84,14 +80,7 @@ TEST(CallDecoder, TheTraceOfAnyInputReplaysToConformance) {
     auto trace = traces::Parse(text);
     ASSERT_TRUE(trace.ok()) << trace.status() << "\n" << text;
     const traces::ReplayResult result = traces::Replay(*trace);
-    EXPECT_TRUE(result.conforms) << (result.error ? result.error->message
-                                     : result.divergence
-                                         ? result.divergence->call + " -> " +
-                                               result.divergence->recorded + "; allowed " +
-                                               result.divergence->allowed
-                                         : "")
-                                 << "\n"
-                                 << text;
+    EXPECT_TRUE(result.conforms) << ReplayFailure(result) << "\n" << text;
   }
 }
 

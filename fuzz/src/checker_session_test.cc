@@ -6,18 +6,13 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "portpool/random.h"
 #include "portpool/traces/parse.h"
+#include "testing/test_inputs.h"
 
 namespace portpool::fuzz {
 namespace {
 
-std::vector<uint8_t> RandomBytes(uint64_t seed, size_t size) {
-  SplitMix64 rng(seed);
-  std::vector<uint8_t> bytes(size);
-  for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng.Next());
-  return bytes;
-}
+using testing::RandomBytes;
 
 TEST(CheckerSession, RunsReachConformingAndDivergentAnswersAndWriteTraces) {
   int replaced = 0, diverged = 0, conformed = 0;
