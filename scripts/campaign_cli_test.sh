@@ -8,6 +8,8 @@
 # The ctest test `campaign_cli` (label `conformance`) runs it. Exits 0 if every
 # check passes; otherwise lists the failed checks and exits 1.
 set -uo pipefail
+# shellcheck source=scripts/lib/cli_checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cli_checks.sh"
 
 if [[ $# -ne 1 || ! -x "$1" ]]; then
   echo "usage: $0 PATH/TO/portpool" >&2
@@ -18,37 +20,6 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/portpool-campaign.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
 
-failures=0
-checks=0
-code=0
-
-run() {
-  "$portpool" "$@" >"$work/stdout" 2>"$work/stderr"
-  code=$?
-}
-fail() {
-  echo "FAIL: $*" >&2
-  echo "  exit code: $code" >&2
-  echo "  stdout: $(head -c 1500 "$work/stdout")" >&2
-  echo "  stderr: $(head -c 1500 "$work/stderr")" >&2
-  failures=$((failures + 1))
-}
-expect_code() {
-  checks=$((checks + 1))
-  [[ "$code" -eq "$1" ]] || fail "$2: expected exit $1, got $code"
-}
-expect_out() {
-  checks=$((checks + 1))
-  grep -qF -- "$1" "$work/stdout" || fail "$2: stdout lacks '$1'"
-}
-expect_err() {
-  checks=$((checks + 1))
-  grep -qF -- "$1" "$work/stderr" || fail "$2: stderr lacks '$1'"
-}
-expect_file() {
-  checks=$((checks + 1))
-  [[ -s "$1" ]] || fail "$2: no file $1"
-}
 # report.md without its timing line.
 deterministic() { grep -v '^Timing (wall clock' "$1"; }
 
@@ -193,5 +164,4 @@ grep -qF '## Verdict: INTERRUPTED' interrupted/report.md || fail "the partial re
 checks=$((checks + 1))
 grep -qF 'this report is partial' interrupted/report.md || fail "the partial report does not say so"
 
-echo "campaign_cli_test: $((checks - failures)) of $checks checks passed"
-[[ "$failures" -eq 0 ]]
+finish campaign_cli_test

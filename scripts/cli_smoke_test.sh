@@ -6,6 +6,8 @@
 #
 # Exits 0 if every check passes; otherwise lists the failed checks and exits 1.
 set -uo pipefail
+# shellcheck source=scripts/lib/cli_checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cli_checks.sh"
 
 if [[ $# -ne 1 || ! -x "$1" ]]; then
   echo "usage: $0 PATH/TO/portpool" >&2
@@ -16,44 +18,6 @@ portpool="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 work="$(mktemp -d "${TMPDIR:-/tmp}/portpool-cli.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
-
-failures=0
-checks=0
-out=""
-err=""
-code=0
-
-# run ARGS...: runs portpool, keeping stdout, stderr and the exit code.
-run() {
-  "$portpool" "$@" >"$work/stdout" 2>"$work/stderr"
-  code=$?
-  out="$(cat "$work/stdout")"
-  err="$(cat "$work/stderr")"
-}
-
-fail() {
-  echo "FAIL: $*" >&2
-  echo "  command exit code: $code" >&2
-  echo "  stdout: $(head -c 2000 "$work/stdout")" >&2
-  echo "  stderr: $(head -c 2000 "$work/stderr")" >&2
-  failures=$((failures + 1))
-}
-
-# expect_code N DESCRIPTION
-expect_code() {
-  checks=$((checks + 1))
-  [[ "$code" -eq "$1" ]] || fail "$2: expected exit $1, got $code"
-}
-
-# expect_out TEXT DESCRIPTION / expect_err TEXT DESCRIPTION: a fixed string.
-expect_out() {
-  checks=$((checks + 1))
-  grep -qF -- "$1" "$work/stdout" || fail "$2: stdout lacks '$1'"
-}
-expect_err() {
-  checks=$((checks + 1))
-  grep -qF -- "$1" "$work/stderr" || fail "$2: stderr lacks '$1'"
-}
 
 # --- help --------------------------------------------------------------------
 run --help
@@ -201,5 +165,4 @@ checks=$((checks + 1))
 run shrink garbage.trace -o never.trace
 expect_code 2 "shrink of a garbage file"
 
-echo "cli_smoke_test: $((checks - failures)) of $checks checks passed"
-[[ "$failures" -eq 0 ]]
+finish cli_smoke_test
