@@ -40,15 +40,7 @@ absl::StatusOr<Outcome> SimulatorBackend::Run(const Call& call) {
     return outcome;
   }
   if (std::holds_alternative<call::SetDynamicRange>(call)) return machine_.Run(call);
-  const ProcessId caller = std::visit(
-      [](const auto& c) -> ProcessId {
-        if constexpr (requires { c.process; }) {
-          return c.process;
-        } else {
-          return ProcessId{};
-        }
-      },
-      call);
+  const ProcessId caller = CallerOf(call).value_or(ProcessId{});
   auto api = apis_.find(caller);
   if (api == apis_.end()) {
     return absl::FailedPreconditionError(

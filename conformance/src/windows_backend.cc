@@ -311,15 +311,7 @@ absl::StatusOr<Outcome> WindowsBackend::Run(const Call& call) {
     return absl::UnimplementedError(
         absl::StrCat("the Windows backend cannot run '", DescribeCall(call), "'"));
   }
-  const ProcessId caller = std::visit(
-      [](const auto& c) -> ProcessId {
-        if constexpr (requires { c.process; }) {
-          return c.process;
-        } else {
-          return ProcessId{};
-        }
-      },
-      call);
+  const ProcessId caller = CallerOf(call).value_or(ProcessId{});
   if (!started_ || caller != ProcessId{1}) {
     return absl::FailedPreconditionError(
         absl::StrCat("process p", caller.value, " is not running on the Windows backend"));

@@ -64,4 +64,16 @@ std::string DescribeCall(const Call& call) {
       call);
 }
 
+std::optional<ProcessId> CallerOf(const Call& call) {
+  return std::visit(
+      [](const auto& c) -> std::optional<ProcessId> {
+        if constexpr (requires { c.process; }) {
+          return c.process;
+        } else {
+          return std::nullopt;
+        }
+      },
+      call);
+}
+
 }  // namespace portpool

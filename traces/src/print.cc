@@ -144,21 +144,8 @@ const Token* TokenArgument(const Call& call) {
   return nullptr;
 }
 
-// The process the call names, if any.
-std::optional<ProcessId> CallProcess(const Call& call) {
-  return std::visit(
-      [](const auto& c) -> std::optional<ProcessId> {
-        if constexpr (requires { c.process; }) {
-          return c.process;
-        } else {
-          return std::nullopt;
-        }
-      },
-      call);
-}
-
 absl::Status ValidateStep(const Step& step, absl::string_view where) {
-  const std::optional<ProcessId> process = CallProcess(step.call);
+  const std::optional<ProcessId> process = CallerOf(step.call);
   if (process && process->value == 0) return Invalid(where, "process p0 (names start at p1)");
   if (step.outcome.process && step.outcome.process->value == 0) {
     return Invalid(where, "outcome process p0 (names start at p1)");

@@ -7,6 +7,7 @@
 #define PORTPOOL_CALL_H_
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <variant>
@@ -129,6 +130,10 @@ using Call = std::variant<call::StartProcess, call::EndProcess, call::Reboot, ca
 // A one-line, human-readable rendering, e.g.
 // "p1 CreatePersistentTcpPortReservation(5000, 10)". Tokens print in hex.
 std::string DescribeCall(const Call& call);
+
+// The process the call names: the caller, or for EndProcess the process that
+// ends; nullopt for StartProcess, Reboot and SetDynamicRange.
+std::optional<ProcessId> CallerOf(const Call& call);
 
 inline std::ostream& operator<<(std::ostream& os, const Call& c) { return os << DescribeCall(c); }
 
