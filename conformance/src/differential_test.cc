@@ -6,9 +6,7 @@
 #include "portpool/conformance/differential.h"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
@@ -18,20 +16,13 @@
 #include "portpool/traces/parse.h"
 #include "portpool/traces/print.h"
 #include "portpool/traces/replay.h"
+#include "testing/scratch_files.h"
 
 namespace portpool::conformance {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::filesystem::path TempDir() {
-  const auto dir = std::filesystem::temp_directory_path() / "portpool-differential-test" /
-                   std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 // A backend that answers every API call "unsupported", as WindowsBackend does
 // under Wine.
@@ -71,7 +62,7 @@ TEST(DifferentialCases, NamesAreUniqueAndEveryUnknownHasAProbe) {
 class OnTheSimulator : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(OnTheSimulator, EveryCaseConformsAndCleansUp) {
-  const auto dir = TempDir();
+  const auto dir = testing::ScratchDir("differential-test");
   const std::string journal_path = (dir / "journal.txt").string();
   auto journal = Journal::Open(journal_path);
   ASSERT_TRUE(journal.ok());
@@ -119,18 +110,16 @@ TEST_P(OnTheSimulator, EveryCaseConformsAndCleansUp) {
   ASSERT_TRUE(pending.ok());
   EXPECT_THAT(*pending, IsEmpty());
   // The report has a section per case and the traces are there.
-  std::ifstream report(dir / "report.md");
-  std::ostringstream text;
-  text << report.rdbuf();
-  EXPECT_THAT(text.str(), HasSubstr("## doc-create-lookup-delete: CONFORMS"));
-  EXPECT_THAT(text.str(), HasSubstr("## probe-U10-associated-bind-failures: CONFORMS"));
+  const std::string report = testing::ReadWholeFile(dir / "report.md");
+  EXPECT_THAT(report, HasSubstr("## doc-create-lookup-delete: CONFORMS"));
+  EXPECT_THAT(report, HasSubstr("## probe-U10-associated-bind-failures: CONFORMS"));
   EXPECT_TRUE(std::filesystem::exists(dir / "traces" / "probe-U7-bad-tokens.trace"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, OnTheSimulator, ::testing::Values(1, 2, 3, 42, 1234567));
 
 TEST(Differential, AMutantSimulatorIsCaught) {
-  const auto dir = TempDir();
+  const auto dir = testing::ScratchDir("differential-test");
   auto journal = Journal::Open((dir / "journal.txt").string());
   ASSERT_TRUE(journal.ok());
   DifferentialEnvironment environment;
@@ -159,7 +148,7 @@ TEST(Differential, AMutantSimulatorIsCaught) {
 }
 
 TEST(Differential, AnUnsupportedBackendStopsTheCase) {
-  const auto dir = TempDir();
+  const auto dir = testing::ScratchDir("differential-test");
   auto journal = Journal::Open((dir / "journal.txt").string());
   ASSERT_TRUE(journal.ok());
   DifferentialEnvironment environment;

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "portpool/machine.h"
 #include "portpool/win32.h"
+#include "testing/scratch_files.h"
 
 namespace portpool::conformance {
 namespace {
@@ -18,24 +19,12 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
+// A scratch file for this test, named NAME.
 std::string TempPath(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("portpool-journal-test-" +
-                    std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
-  std::filesystem::create_directories(dir);
-  const auto path =
-      dir /
-      (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" + name);
-  std::filesystem::remove(path);
-  return path.string();
+  return testing::ScratchFile("journal-test", name).string();
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::ReadWholeFile;
 
 Outcome Answer(Error error) {
   Outcome o;
@@ -55,13 +44,13 @@ TEST(Journal, WritesBeginBeforeAndEndAfter) {
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, 1u);
   // Flushed at once: a crash now leaves the line in the file.
-  EXPECT_EQ(Slurp(path), "portpool-journal 1\nbegin 1 create tcp 20000 4\n");
+  EXPECT_EQ(ReadWholeFile(path), "portpool-journal 1\nbegin 1 create tcp 20000 4\n");
   ASSERT_TRUE(journal->End(*id, Answer(Error::kNoError)).ok());
   ASSERT_TRUE(journal->Note("a note\nover two lines").ok());
   auto del = journal->Begin(JournalOp::kDelete, Protocol::kUdp, {20010, 1});
   ASSERT_TRUE(del.ok());
   ASSERT_TRUE(journal->End(*del, absl::UnavailableError("backend\ngone")).ok());
-  EXPECT_EQ(Slurp(path),
+  EXPECT_EQ(ReadWholeFile(path),
             "portpool-journal 1\n"
             "begin 1 create tcp 20000 4\n"
             "end 1 NO_ERROR\n"
@@ -83,8 +72,8 @@ TEST(Journal, IdsContinueAcrossRunsAndGarbageIsRefused) {
   auto id = second->Begin(JournalOp::kDelete, Protocol::kTcp, {20000, 1});
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, 3u);
-  EXPECT_EQ(Slurp(path).find("portpool-journal 1"), 0u);
-  EXPECT_EQ(Slurp(path).rfind("portpool-journal 1"), 0u) << "one header only";
+  EXPECT_EQ(ReadWholeFile(path).find("portpool-journal 1"), 0u);
+  EXPECT_EQ(ReadWholeFile(path).rfind("portpool-journal 1"), 0u) << "one header only";
 
   const std::string other = TempPath("not-a-journal.txt");
   std::ofstream(other) << "hello\n";
@@ -179,7 +168,7 @@ TEST(CleanUp, DeletesExactlyThePendingBlocksAndJournalsIt) {
   EXPECT_TRUE(machine.pool(Protocol::kUdp).blocks().empty());
   auto after = ReadPendingReservations(path);
   ASSERT_TRUE(after.ok());
-  EXPECT_THAT(*after, IsEmpty()) << Slurp(path);
+  EXPECT_THAT(*after, IsEmpty()) << ReadWholeFile(path);
 }
 
 TEST(CleanUp, ARefusedDeleteStaysPending) {

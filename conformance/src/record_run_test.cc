@@ -11,6 +11,7 @@
 #include "portpool/traces/parse.h"
 #include "portpool/traces/print.h"
 #include "portpool/traces/replay.h"
+#include "testing/scratch_files.h"
 
 namespace portpool::conformance {
 namespace {
@@ -23,12 +24,6 @@ traces::Trace ParseOrDie(absl::string_view text) {
   absl::StatusOr<traces::Trace> trace = traces::Parse(text);
   EXPECT_TRUE(trace.ok()) << trace.status();
   return trace.ok() ? *trace : traces::Trace{};
-}
-
-std::string TempJournal() {
-  const auto path = std::filesystem::temp_directory_path() / "portpool-record-run-test.journal";
-  std::filesystem::remove(path);
-  return path.string();
 }
 
 constexpr absl::string_view kProbe =
@@ -77,7 +72,7 @@ TEST(RecordTraceTest, SameSeedSameRecording) {
 // trailing comment says where and why.
 TEST(RecordTraceTest, StopsAtAStepTheBackendCannotRun) {
   SimulatorBackend simulator(1);
-  const std::string journal_path = TempJournal();
+  const std::string journal_path = testing::ScratchFile("record-run-test", "journal").string();
   absl::StatusOr<Journal> journal = Journal::Open(journal_path);
   ASSERT_TRUE(journal.ok()) << journal.status();
   SandboxedBackend sandboxed(simulator, Sandbox(PortRange{20000, 16}), *journal);

@@ -4,13 +4,12 @@
 #include "portpool/conformance/sandbox.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "portpool/conformance/simulator_backend.h"
+#include "testing/scratch_files.h"
 
 namespace portpool::conformance {
 namespace {
@@ -19,22 +18,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::string TempPath() {
-  const auto dir = std::filesystem::temp_directory_path() / "portpool-sandbox-test";
-  std::filesystem::create_directories(dir);
-  const auto path =
-      dir /
-      (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".journal");
-  std::filesystem::remove(path);
-  return path.string();
-}
+std::string TempPath() { return testing::ScratchFile("sandbox-test", "journal").string(); }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::ReadWholeFile;
 
 std::string LastLine(const std::string& text) {
   const size_t end = text.find_last_not_of('\n');
@@ -53,7 +39,7 @@ class WatchedBackend final : public Backend {
     calls.push_back(call);
     if (std::holds_alternative<call::CreatePersistent>(call) ||
         std::holds_alternative<call::DeletePersistent>(call)) {
-      journal_at_call.push_back(LastLine(Slurp(journal_)));
+      journal_at_call.push_back(LastLine(ReadWholeFile(journal_)));
     }
     return inner_.Run(call);
   }
@@ -204,7 +190,8 @@ TEST_F(SandboxedBackendTest, RefusedCallsNeverReachTheBackend) {
   }
   EXPECT_EQ(watched_.calls.size(), before);
   EXPECT_EQ(sandboxed_.refused(), 6);
-  EXPECT_THAT(Slurp(path_), HasSubstr("# refused: create 5000+10 reaches outside the sandbox"));
+  EXPECT_THAT(ReadWholeFile(path_),
+              HasSubstr("# refused: create 5000+10 reaches outside the sandbox"));
   EXPECT_FALSE(sandboxed_.capabilities().reboot);
   EXPECT_FALSE(sandboxed_.capabilities().set_dynamic_range);
   EXPECT_EQ(sandboxed_.Describe(), "simulator seed=11 sandbox=20000-20255");
@@ -222,7 +209,7 @@ TEST_F(SandboxedBackendTest, CreateAndDeleteAreJournaledBeforeTheCall) {
   EXPECT_THAT(watched_.journal_at_call,
               ElementsAre("begin 1 create tcp 20000 4", "begin 2 create tcp 20002 4",
                           "begin 3 delete tcp 20000 4"));
-  EXPECT_EQ(Slurp(path_),
+  EXPECT_EQ(ReadWholeFile(path_),
             "portpool-journal 1\n"
             "begin 1 create tcp 20000 4\nend 1 NO_ERROR\n"
             "begin 2 create tcp 20002 4\nend 2 ERROR_SHARING_VIOLATION\n"
