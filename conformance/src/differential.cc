@@ -274,14 +274,12 @@ const std::vector<DifferentialCase>& DifferentialCases() {
        "POOL-PER-PROTOCOL: TCP and UDP keep separate pools; the same block may be reserved in "
        "both.",
        [](DifferentialSession& s) {
-         const Outcome tcp = s.Create(kTcp, s.Port(0), 4);
-         const Outcome udp = s.Create(kUdp, s.Port(0), 4);
+         s.Create(kTcp, s.Port(0), 4);
+         s.Create(kUdp, s.Port(0), 4);
          s.Lookup(kTcp, s.Port(0), 4);
          s.Lookup(kUdp, s.Port(0), 4);
          s.Delete(kUdp, s.Port(0), 4);
          s.Lookup(kTcp, s.Port(0), 4);
-         (void)tcp;
-         (void)udp;
        }},
       {"doc-create-over-bound-port",
        "P-CREATE-INUSE: a block holding a bound port of the same protocol is "
