@@ -921,9 +921,10 @@ void Machine::Apply(const Call& call, const Outcome& o) {
 // ---------------------------------------------------------------------------
 // Simulate
 
-Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
+Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule,
+                        std::optional<size_t> pick) {
   const PortPool& pool = this->pool(protocol);
-  const Answer& answer = e.answers[rng_.Below(e.answers.size())];
+  const Answer& answer = e.answers[pick ? *pick : rng_.Below(e.answers.size())];
   if (rule != nullptr) *rule = answer.rule;
   Outcome o;
   o.error = answer.error;
@@ -1006,9 +1007,23 @@ void Machine::ResolveUnknownTokens() {
 }
 
 absl::StatusOr<Outcome> Machine::Run(const Call& call, RuleId* rule) {
+  return RunPicking(call, std::nullopt, rule);
+}
+
+absl::StatusOr<Outcome> Machine::RunAnswer(const Call& call, size_t answer, RuleId* rule) {
+  return RunPicking(call, answer, rule);
+}
+
+absl::StatusOr<Outcome> Machine::RunPicking(const Call& call, std::optional<size_t> pick,
+                                            RuleId* rule) {
   auto expectation = Expect(call);
   if (!expectation.ok()) return expectation.status();
-  Outcome outcome = Choose(*expectation, expectation->protocol, rule);
+  if (pick && *pick >= expectation->answers.size()) {
+    return absl::OutOfRangeError(absl::StrCat("no answer number ", *pick, " for ",
+                                              DescribeCall(call), ": the model allows ",
+                                              expectation->answers.size(), " (numbered from 0)"));
+  }
+  Outcome outcome = Choose(*expectation, expectation->protocol, rule, pick);
   Apply(call, outcome);
   if (unknown_tokens_ > 0) ResolveUnknownTokens();
   return outcome;

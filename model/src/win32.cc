@@ -13,8 +13,12 @@ PortRange ModelApi::HostBlock(USHORT network_start, USHORT count) const {
   return PortRange{NetworkToHost(network_start), count};
 }
 
+absl::StatusOr<Outcome> ModelApi::RunModel(const Call& call) {
+  return runner_ != nullptr ? runner_->Run(call) : machine_.Run(call);
+}
+
 ULONG ModelApi::Persistent(const Call& call, PULONG64 token) {
-  auto outcome = machine_.Run(call);
+  auto outcome = RunModel(call);
   if (!outcome.ok()) {
     status_ = outcome.status();
     return static_cast<ULONG>(Error::kInvalidHandle);
@@ -75,7 +79,7 @@ std::optional<SocketId> ModelApi::ToSocketId(SOCKET s) const {
 }
 
 std::optional<Outcome> ModelApi::RunSocketCall(const Call& call) {
-  auto outcome = machine_.Run(call);
+  auto outcome = RunModel(call);
   if (!outcome.ok()) {
     status_ = outcome.status();
     Fail(Error::kWsaEnotsock);

@@ -105,6 +105,13 @@ class Machine {
   // once from the seed, so the simulator always knows every token.
   // If `rule` is given, it receives the rule of the answer picked.
   absl::StatusOr<Outcome> Run(const Call& call, RuleId* rule = nullptr);
+  // Run with the answer chosen by the caller instead of the seed: answer
+  // number `answer` (0-based) of Expect(call)->answers. What that answer
+  // leaves open (a token's value, where a wildcard block lands, which port
+  // bind(0) gets) still comes from the seed. OutOfRange if the call has no
+  // such answer. For tools that try each allowed answer of a loose call in
+  // turn (the compat library's explore policy).
+  absl::StatusOr<Outcome> RunAnswer(const Call& call, size_t answer, RuleId* rule = nullptr);
   // Conveniences over Run for the environment controls.
   ProcessId StartProcess(bool elevated);
   void EndProcess(ProcessId process);
@@ -179,7 +186,11 @@ class Machine {
   void AddBlock(Protocol protocol, PortRange range, const Block& block);
   void RemoveBlock(Protocol protocol, uint16_t start, const Block& block);
   void ResolveUnknownTokens();
-  Outcome Choose(const Expectation& e, Protocol protocol, RuleId* rule);
+  // Run and RunAnswer: `pick` is the answer's number, or nullopt for the seed's.
+  absl::StatusOr<Outcome> RunPicking(const Call& call, std::optional<size_t> pick, RuleId* rule);
+  // Picks answer number `pick` of `e`, or one from the seed if nullopt.
+  Outcome Choose(const Expectation& e, Protocol protocol, RuleId* rule,
+                 std::optional<size_t> pick = std::nullopt);
   Protocol ProtocolOf(const Call& call) const;
   bool PayloadMatches(const Answer& answer, const Expectation& e, const Outcome& o) const;
   // The first answer of `e` that `o` matches, or nullptr.

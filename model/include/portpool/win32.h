@@ -22,8 +22,11 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "portpool/call.h"
 #include "portpool/ids.h"
 #include "portpool/machine.h"
+#include "portpool/outcome.h"
 
 #ifdef _WIN32
 #ifndef WIN32_LEAN_AND_MEAN
@@ -143,12 +146,25 @@ class Api {
   virtual int WSAGetLastError() = 0;
 };
 
+// How a ModelApi runs the model calls it makes. Without one it calls
+// Machine::Run; a tool that records every call, or picks the answers
+// itself, gives its own. Run must run `call` on the ModelApi's machine (the
+// surface reads that machine's state around the call).
+class CallRunner {
+ public:
+  virtual ~CallRunner() = default;
+  virtual absl::StatusOr<Outcome> Run(const Call& call) = 0;
+};
+
 // The Api on a Machine, acting as process `process` of it. Not thread-safe
 // (neither is the Machine). Ports given to bind are taken with the wildcard
-// address; the address itself is not modelled.
+// address; the address itself is not modelled. A call that the surface
+// answers by itself (a null pointer, a wrong family, an unknown ioctl code:
+// the W32-* rules) runs no model call.
 class ModelApi final : public Api {
  public:
-  ModelApi(Machine& machine, ProcessId process) : machine_(machine), process_(process) {}
+  ModelApi(Machine& machine, ProcessId process, CallRunner* runner = nullptr)
+      : machine_(machine), process_(process), runner_(runner) {}
 
   ULONG CreatePersistentTcpPortReservation(USHORT StartPort, USHORT NumberOfPorts,
                                            PULONG64 Token) override;
@@ -178,6 +194,7 @@ class ModelApi final : public Api {
   const absl::Status& last_status() const { return status_; }
 
  private:
+  absl::StatusOr<Outcome> RunModel(const Call& call);
   ULONG Persistent(const Call& call, PULONG64 token);
   // Runs a socket call; on failure records the error and returns nullopt.
   std::optional<Outcome> RunSocketCall(const Call& call);
@@ -187,6 +204,7 @@ class ModelApi final : public Api {
 
   Machine& machine_;
   ProcessId process_;
+  CallRunner* runner_;
   int last_error_ = 0;
   absl::Status status_;
 };
