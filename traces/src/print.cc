@@ -187,6 +187,12 @@ std::string PrintStep(const Step& step) {
   return absl::StrCat(CallText(step), " -> ", AnswerText(step));
 }
 
+std::string PrintComments(const std::vector<std::string>& comments) {
+  std::string out;
+  AppendComments(out, comments);
+  return out;
+}
+
 std::string Print(const Trace& trace) {
   std::string out = absl::StrCat("portpool-trace ", kFormatVersion, "\n");
   for (const std::string& provenance : trace.provenance) {

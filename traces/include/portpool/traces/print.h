@@ -13,6 +13,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "portpool/traces/trace.h"
@@ -32,6 +33,10 @@ std::string Print(const Trace& trace);
 // One step as its line, without comments or line ending:
 // "p1 create tcp 5000 10 -> NO_ERROR token=$a".
 std::string PrintStep(const Step& step);
+
+// Comment lines as Print writes them, "# TEXT\n" each (a text with line
+// breaks becomes several): for writers that append to a trace line by line.
+std::string PrintComments(const std::vector<std::string>& comments);
 
 // OK when Parse(Print(trace)) == trace; otherwise InvalidArgument saying what
 // the text format cannot express, e.g. "step 3: token name 'a' does not match
