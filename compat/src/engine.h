@@ -1,0 +1,70 @@
+// The heart of portpool compat: the one simulated machine of this OS
+// process (a traces::SharedMachine, in memory or in a state file), the
+// model process the Windows calls come from, and a ModelApi per process.
+// Every drop-in Windows function and every portpool_compat_* function ends
+// here, one call at a time.
+//
+// This header sees neither the drop-in Windows headers nor the host's
+// sockets: addresses are raw bytes in Windows' layout and address families
+// are Windows' numbers (AF_INET6 is 23); engine.cc translates them for the
+// model's ModelApi, which speaks the host's.
+//
+// A process-wide singleton, unlike the rest of the project: it stands in for
+// the operating system, which a Windows program reaches through free
+// functions. Errors that a Windows call cannot report (the state file
+// cannot be written, the settings are bad, this program's process was ended
+// by a reboot from elsewhere) end the program with a message and status 2:
+// the test is wrong, not the program.
+#ifndef PORTPOOL_COMPAT_SRC_ENGINE_H_
+#define PORTPOOL_COMPAT_SRC_ENGINE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "settings.h"
+
+namespace portpool::compat::internal {
+
+enum class PersistentFunction : uint8_t {
+  kCreateTcp,
+  kCreateUdp,
+  kLookupTcp,
+  kLookupUdp,
+  kDeleteTcp,
+  kDeleteUdp,
+};
+
+// --- The control API (portpool_compat.h) -----------------------------------
+absl::Status Open(const Settings& settings);
+absl::Status Close();
+absl::Status Reboot();
+absl::StatusOr<int> StartProcess(bool elevated);
+absl::Status UseProcess(int number);
+absl::Status EndProcess(int number);
+int CurrentProcess();
+absl::Status SetDynamicRange(int protocol, unsigned start, unsigned count);
+// The next schedule, or nullopt when the walk is done.
+absl::StatusOr<std::optional<std::string>> NextSchedule();
+std::string TraceText();
+
+// --- The Windows calls, with Windows' numbers and layouts -------------------
+// WSAStartup's error code (0 on success) and the version it grants.
+int Startup(uint16_t requested, uint16_t* granted);
+int Cleanup();
+int LastError();
+void SetLastError(int error);
+uint32_t Persistent(PersistentFunction function, uint16_t start_port, uint16_t count,
+                    uint64_t* token);
+uintptr_t Socket(int af, int type, int protocol);
+int CloseSocket(uintptr_t s);
+int Bind(uintptr_t s, const void* name, int namelen);
+int GetSockName(uintptr_t s, void* name, int* namelen);
+int Ioctl(uintptr_t s, uint32_t code, void* in, uint32_t in_size, void* out, uint32_t out_size,
+          uint32_t* bytes_returned, void* overlapped, bool completion_routine);
+
+}  // namespace portpool::compat::internal
+
+#endif  // PORTPOOL_COMPAT_SRC_ENGINE_H_
