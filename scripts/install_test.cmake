@@ -69,9 +69,17 @@ endif()
 
 run_step("build consumer" "${CMAKE_COMMAND}" --build "${consumer_build}" ${config_args})
 
-set(exe "${consumer_build}/portpool_install_test")
-if(BUILD_TYPE AND EXISTS "${consumer_build}/${BUILD_TYPE}/portpool_install_test")
-  set(exe "${consumer_build}/${BUILD_TYPE}/portpool_install_test")  # multi-config
+# The consumer's programs: portpool_install_test, and where the package has
+# portpool::compat (not on Windows), the compat example, as an administrator.
+set(programs portpool_install_test)
+if(NOT WIN32 AND NOT CMAKE_HOST_WIN32)
+  list(APPEND programs portpool_install_test_compat)
 endif()
-run_step("run consumer" "${exe}")
+foreach(program IN LISTS programs)
+  set(exe "${consumer_build}/${program}")
+  if(BUILD_TYPE AND EXISTS "${consumer_build}/${BUILD_TYPE}/${program}")
+    set(exe "${consumer_build}/${BUILD_TYPE}/${program}")  # multi-config
+  endif()
+  run_step("run ${program}" "${CMAKE_COMMAND}" -E env PORTPOOL_ELEVATED=1 "${exe}")
+endforeach()
 message(STATUS "install_test: OK")
