@@ -66,8 +66,9 @@ int portpool_compat_export_environment(const portpool_compat_options* options);
 
 /* Opens the machine. An error if one is open already (close it first). */
 int portpool_compat_open(const portpool_compat_options* options);
-/* Ends this process's processes on the machine (as its exit would), writes
- * the trace and the next schedule, and closes. Done at exit by itself. */
+/* Closes the machine: with a state file, this OS process's processes on it
+ * end first (as its exit would end them on Windows); then the trace and the
+ * next schedule are written. Done at exit by itself. */
 int portpool_compat_close(void);
 /* Why the last call failed, in English; "" after a success. */
 const char* portpool_compat_error(void);

@@ -256,7 +256,11 @@ absl::Status CloseLocked(Engine& e) {
     if (!lock.ok()) {
       status = lock.status();
     } else {
-      status = e.shared->EndOwnProcesses();
+      // A shared machine goes on after this process: its processes end here,
+      // as at a Windows process's exit. A machine of this process alone ends
+      // with it, and its trace stays free of a last end-process step (which
+      // `portpool record` on a Windows runner could not run).
+      if (!e.settings.state_file.empty()) status = e.shared->EndOwnProcesses();
       if (absl::Status written = e.trace.Write(e.shared->text()); status.ok()) status = written;
     }
   }
