@@ -16,9 +16,11 @@
  *   PORTPOOL_NEXT_SCHEDULE=FILE  at exit, write the next schedule, or "done"
  *   PORTPOOL_MUTANT=NAME      a deliberately wrong model, for negative tests
  *
- * A bad value is an error message on stderr and exit status 2 at the first
- * call. Every function here returns 0 (or a number >= 0) on success, and -1
- * with portpool_compat_error() saying why on failure. Thread-safe.
+ * A bad value stops the program at its first Windows call, with a message on
+ * stderr and exit status 2 (a Windows call cannot report it). The functions
+ * here open the machine from the variables too if none is open. Each returns
+ * 0 (or a number >= 0) on success, and -1 with portpool_compat_error()
+ * saying why on failure. Thread-safe.
  *
  * The functions are C (extern "C"); link portpool::compat. */
 #ifndef PORTPOOL_COMPAT_H_
@@ -94,7 +96,8 @@ int portpool_compat_set_dynamic_range(int protocol, unsigned start, unsigned cou
  * string like "1.0.2") and returns 1, or returns 0 when every combination
  * of the loose calls' answers has been run. -1 if `size` is too small. */
 int portpool_compat_next_schedule(char* buffer, size_t size);
-/* The machine's history so far, as trace text (valid until the next call). */
+/* The machine's history so far, as trace text (valid until this thread's
+ * next call of it); "" with portpool_compat_error() set on failure. */
 const char* portpool_compat_trace_text(void);
 
 #ifdef __cplusplus

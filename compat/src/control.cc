@@ -99,7 +99,8 @@ int portpool_compat_end_process(int process) {
 }
 
 int portpool_compat_current_process(void) {
-  return Succeeded(portpool::compat::internal::CurrentProcess());
+  auto number = portpool::compat::internal::CurrentProcess();
+  return number.ok() ? Succeeded(*number) : Failed(number.status());
 }
 
 int portpool_compat_set_dynamic_range(int protocol, unsigned start, unsigned count) {
@@ -121,7 +122,12 @@ int portpool_compat_next_schedule(char* buffer, size_t size) {
 
 const char* portpool_compat_trace_text(void) {
   thread_local std::string text;
-  text = portpool::compat::internal::TraceText();
+  auto history = portpool::compat::internal::TraceText();
+  if (!history.ok()) {
+    Failed(history.status());
+    return "";
+  }
+  text = *std::move(history);
   Succeeded();
   return text.c_str();
 }

@@ -286,12 +286,17 @@ absl::Status CloseLocked(Engine& e) {
   return status;
 }
 
-// Opens the machine the PORTPOOL_* variables describe, or ends the program.
+absl::StatusOr<Settings> SettingsFromEnvironment() {
+  auto options = OptionsFromEnvironment();
+  if (!options.ok()) return options.status();
+  return SettingsFromOptions(*options);
+}
+
+// Opens the machine the PORTPOOL_* variables describe, or ends the program:
+// a Windows call has no way to report a bad setting.
 void OpenFromEnvironment(Engine& e) {
   if (e.open) return;
-  auto options = OptionsFromEnvironment();
-  if (!options.ok()) Fatal(options.status().message());
-  auto settings = SettingsFromOptions(*options);
+  auto settings = SettingsFromEnvironment();
   if (!settings.ok()) Fatal(settings.status().message());
   if (absl::Status opened = OpenLocked(e, *settings); !opened.ok()) Fatal(opened.message());
 }
@@ -366,18 +371,23 @@ class Session {
   uint64_t calls_before_ = 0;
 };
 
-// A control call: the engine's mutex and the machine's lock.
+// A control call: the engine's mutex and the machine's lock. `body`
+// returns an absl::Status or absl::StatusOr; so does Control, with the
+// failure to open or lock the machine as its own.
 template <typename F>
-auto Control(F&& body) {
+auto Control(F&& body) -> decltype(body(std::declval<Engine&>())) {
   Engine& e = TheEngine();
   std::lock_guard<std::mutex> guard(e.mu);
-  OpenFromEnvironment(e);
+  if (!e.open) {
+    auto settings = SettingsFromEnvironment();
+    if (!settings.ok()) return settings.status();
+    if (absl::Status opened = OpenLocked(e, *settings); !opened.ok()) return opened;
+  }
   auto lock = e.shared->AcquireLock();
-  if (!lock.ok()) Fatal(lock.status().message());
+  if (!lock.ok()) return lock.status();
   auto result = body(e);
   ForgetEnded(e);
-  if (absl::Status written = e.trace.Write(e.shared->text()); !written.ok())
-    Fatal(written.message());
+  if (absl::Status written = e.trace.Write(e.shared->text()); !written.ok()) return written;
   return result;
 }
 
@@ -441,8 +451,10 @@ absl::Status EndProcess(int number) {
   });
 }
 
-int CurrentProcess() {
-  return Control([](Engine& e) { return e.current ? ProcessNumber(e, *e.current) : 0; });
+absl::StatusOr<int> CurrentProcess() {
+  return Control([](Engine& e) -> absl::StatusOr<int> {
+    return e.current ? ProcessNumber(e, *e.current) : 0;
+  });
 }
 
 absl::Status SetDynamicRange(int protocol, unsigned start, unsigned count) {
@@ -481,8 +493,8 @@ absl::StatusOr<std::optional<std::string>> NextSchedule() {
   });
 }
 
-std::string TraceText() {
-  return Control([](Engine& e) { return e.shared->text(); });
+absl::StatusOr<std::string> TraceText() {
+  return Control([](Engine& e) -> absl::StatusOr<std::string> { return e.shared->text(); });
 }
 
 // --- The Windows calls ----------------------------------------------------------
@@ -506,11 +518,11 @@ int Cleanup() {
   if (--e.startups > 0 || !e.current || !e.shared->machine().IsLive(*e.current)) return 0;
   // The last WSACleanup closes the process's open sockets.
   win32::ModelApi& api = session.Api();
-  const std::vector<SocketId> open = e.shared->machine().process(*e.current)->sockets;
-  for (SocketId socket : open) {
-    const int closed = api.closesocket(socket.value);
+  const std::vector<SocketId> sockets = e.shared->machine().process(*e.current)->sockets;
+  for (SocketId open_socket : sockets) {
+    const int closed = api.closesocket(open_socket.value);
     session.Check(closed != 0, static_cast<uint32_t>(api.WSAGetLastError()),
-                  [&] { return absl::StrCat("WSACleanup() closing socket ", socket.value); });
+                  [&] { return absl::StrCat("WSACleanup() closing socket ", open_socket.value); });
   }
   return 0;
 }

@@ -38,17 +38,19 @@ enum class PersistentFunction : uint8_t {
 };
 
 // --- The control API (portpool_compat.h) -----------------------------------
+// Each opens the machine from the PORTPOOL_* variables if none is open, and
+// reports every failure as a status.
 absl::Status Open(const Settings& settings);
 absl::Status Close();
 absl::Status Reboot();
 absl::StatusOr<int> StartProcess(bool elevated);
 absl::Status UseProcess(int number);
 absl::Status EndProcess(int number);
-int CurrentProcess();
+absl::StatusOr<int> CurrentProcess();
 absl::Status SetDynamicRange(int protocol, unsigned start, unsigned count);
 // The next schedule, or nullopt when the walk is done.
 absl::StatusOr<std::optional<std::string>> NextSchedule();
-std::string TraceText();
+absl::StatusOr<std::string> TraceText();
 
 // --- The Windows calls, with Windows' numbers and layouts -------------------
 // WSAStartup's error code (0 on success) and the version it grants.

@@ -5,8 +5,8 @@
 //
 // It declares, with the SDK's names, values and sizes, the base types,
 // macros and error codes that port-reservation code uses, and the CRT's
-// `_wtoi`; a program may define `wmain` instead of `main` (the library
-// supplies a `main` that calls it). Not the rest of Win32.
+// `_wtoi`; a program may define `wmain` instead of `main` (and link
+// portpool::compat_wmain, whose `main` calls it). Not the rest of Win32.
 //
 // Sizes follow Windows' LLP64 model, not Linux's LP64: DWORD, ULONG and LONG
 // are 32 bits, as in Wine's winelib headers. WCHAR is wchar_t, which has 32
@@ -167,8 +167,8 @@ inline int _wtoi(const wchar_t* text) {
 
 using ::portpool::compat::sdk::_wtoi;
 
-// A program may define wmain instead of main: portpool::compat's main
-// converts the arguments (in the user's locale) and calls it.
+// A program may define wmain instead of main: portpool::compat_wmain's main
+// converts the arguments (from the user's locale) and calls it.
 int wmain(int argc, wchar_t** argv);
 
 #endif  // PORTPOOL_COMPAT_WINDOWS_H_
