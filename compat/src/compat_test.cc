@@ -81,6 +81,19 @@ sockaddr_in6 AnyIpv6(USHORT port) {
   return address;
 }
 
+// SIO_ACQUIRE_PORT_RESERVATION of COUNT ports at `port` (0: any) on `s`:
+// WSAIoctl's result, with the instance it wrote.
+int Acquire(SOCKET s, USHORT port, USHORT count, INET_PORT_RESERVATION_INSTANCE* instance,
+            LPWSAOVERLAPPED overlapped = nullptr) {
+  INET_PORT_RANGE range{htons(port), count};
+  DWORD bytes = 0;
+  *instance = {};
+  const int result = WSAIoctl(s, SIO_ACQUIRE_PORT_RESERVATION, &range, sizeof(range), instance,
+                              sizeof(*instance), &bytes, overlapped, nullptr);
+  EXPECT_EQ(bytes, result == 0 ? sizeof(*instance) : 0u);
+  return result;
+}
+
 TEST_F(CompatTest, PersistentCallsAnswerAsTheModelAndAreRecorded) {
   OpenElevatedAndStarted();
   ULONG64 created = 0;
@@ -167,13 +180,8 @@ TEST_F(CompatTest, WSAStartupGrantsUpToVersionTwoPointTwo) {
 TEST_F(CompatTest, TheLastWSACleanupClosesTheProcessesSockets) {
   OpenElevatedAndStarted();
   const SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  INET_PORT_RANGE range{htons(20400), 4};
-  INET_PORT_RESERVATION_INSTANCE instance{};
-  DWORD bytes = 0;
-  ASSERT_EQ(WSAIoctl(s, SIO_ACQUIRE_PORT_RESERVATION, &range, sizeof(range), &instance,
-                     sizeof(instance), &bytes, nullptr, nullptr),
-            0);
-  EXPECT_EQ(bytes, sizeof(instance));
+  INET_PORT_RESERVATION_INSTANCE instance;
+  ASSERT_EQ(Acquire(s, 20400, 4, &instance), 0);
   EXPECT_EQ(ntohs(instance.Reservation.StartPort), 20400);
   ASSERT_EQ(WSACleanup(), 0);
   EXPECT_THAT(Trace(), HasSubstr("p1 s1 close -> NO_ERROR\n"));
@@ -181,22 +189,16 @@ TEST_F(CompatTest, TheLastWSACleanupClosesTheProcessesSockets) {
   WSADATA data;
   ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
   const SOCKET t = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  EXPECT_EQ(WSAIoctl(t, SIO_ACQUIRE_PORT_RESERVATION, &range, sizeof(range), &instance,
-                     sizeof(instance), &bytes, nullptr, nullptr),
-            0);
+  EXPECT_EQ(Acquire(t, 20400, 4, &instance), 0);
   ExpectReplaysClean(Trace());
 }
 
 TEST_F(CompatTest, AnOverlappedIoctlIsRefusedByTheSurfaceAndNoted) {
   OpenElevatedAndStarted();
   const SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
-  INET_PORT_RANGE range{0, 4};
-  INET_PORT_RESERVATION_INSTANCE instance{};
-  DWORD bytes = 0;
+  INET_PORT_RESERVATION_INSTANCE instance;
   WSAOVERLAPPED overlapped{};
-  EXPECT_EQ(WSAIoctl(s, SIO_ACQUIRE_PORT_RESERVATION, &range, sizeof(range), &instance,
-                     sizeof(instance), &bytes, &overlapped, nullptr),
-            SOCKET_ERROR);
+  EXPECT_EQ(Acquire(s, 0, 4, &instance, &overlapped), SOCKET_ERROR);
   EXPECT_EQ(WSAGetLastError(), WSAEINVAL) << "W32-OVERLAPPED";
   EXPECT_THAT(Trace(), HasSubstr("WSAIoctl(1, SIO_ACQUIRE_PORT_RESERVATION) -> WSAEINVAL"));
 }
@@ -263,12 +265,8 @@ TEST_F(CompatTest, ARebootKeepsPersistentBlocksAndEndsTheProcess) {
   ULONG64 token = 0;
   ASSERT_EQ(CreatePersistentTcpPortReservation(htons(20600), 8, &token), NO_ERROR);
   const SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
-  INET_PORT_RANGE range{htons(20700), 4};
-  INET_PORT_RESERVATION_INSTANCE instance{};
-  DWORD bytes = 0;
-  ASSERT_EQ(WSAIoctl(s, SIO_ACQUIRE_PORT_RESERVATION, &range, sizeof(range), &instance,
-                     sizeof(instance), &bytes, nullptr, nullptr),
-            0);
+  INET_PORT_RESERVATION_INSTANCE instance;
+  ASSERT_EQ(Acquire(s, 20700, 4, &instance), 0);
   ASSERT_EQ(portpool_compat_reboot(), 0) << portpool_compat_error();
   EXPECT_EQ(portpool_compat_current_process(), 0);
   ULONG64 after = 0;

@@ -196,6 +196,19 @@ absl::StatusOr<ProcessId> StartLocked(Engine& e, bool elevated) {
   return id;
 }
 
+// The live process pN that this OS process started.
+absl::StatusOr<ProcessId> LiveProcessOfThisProgram(const Engine& e, int number) {
+  for (const auto& [process, api] : e.apis) {
+    if (ProcessNumber(e, process) == number && e.shared->machine().IsLive(process)) {
+      return process;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "p", number,
+      " is not a live process of this program (portpool_compat_start_process starts one; a "
+      "reboot or portpool_compat_end_process ends it)"));
+}
+
 // Forgets the ModelApis of processes that have ended.
 void ForgetEnded(Engine& e) {
   for (auto it = e.apis.begin(); it != e.apis.end();) {
@@ -426,28 +439,18 @@ absl::StatusOr<int> StartProcess(bool elevated) {
 
 absl::Status UseProcess(int number) {
   return Control([&](Engine& e) -> absl::Status {
-    for (const auto& [process, api] : e.apis) {
-      if (ProcessNumber(e, process) == number && e.shared->machine().IsLive(process)) {
-        e.current = process;
-        return absl::OkStatus();
-      }
-    }
-    return absl::NotFoundError(
-        absl::StrCat("p", number,
-                     " is not a live process of this program (portpool_compat_start_process "
-                     "starts one; a reboot or portpool_compat_end_process ends it)"));
+    auto process = LiveProcessOfThisProgram(e, number);
+    if (process.ok()) e.current = *process;
+    return process.status();
   });
 }
 
 absl::Status EndProcess(int number) {
   return Control([&](Engine& e) -> absl::Status {
-    for (const auto& [process, api] : e.apis) {
-      if (ProcessNumber(e, process) == number && e.shared->machine().IsLive(process)) {
-        auto ended = e.shared->Run(call::EndProcess{process});
-        return ended.ok() ? absl::OkStatus() : ended.status();
-      }
-    }
-    return absl::NotFoundError(absl::StrCat("p", number, " is not a live process of this program"));
+    auto process = LiveProcessOfThisProgram(e, number);
+    if (!process.ok()) return process.status();
+    auto ended = e.shared->Run(call::EndProcess{*process});
+    return ended.ok() ? absl::OkStatus() : ended.status();
   });
 }
 
@@ -533,38 +536,35 @@ void SetLastError(int error) { last_error = error; }
 
 uint32_t Persistent(PersistentFunction function, uint16_t start_port, uint16_t count,
                     uint64_t* token) {
+  using win32::ModelApi;
+  struct Entry {
+    const char* name;
+    // Create and Lookup return a token; Delete does not.
+    win32::ULONG (ModelApi::*with_token)(win32::USHORT, win32::USHORT, win32::PULONG64);
+    win32::ULONG (ModelApi::*without_token)(win32::USHORT, win32::USHORT);
+  };
+  static constexpr Entry kEntries[] = {
+      {"CreatePersistentTcpPortReservation", &ModelApi::CreatePersistentTcpPortReservation,
+       nullptr},
+      {"CreatePersistentUdpPortReservation", &ModelApi::CreatePersistentUdpPortReservation,
+       nullptr},
+      {"LookupPersistentTcpPortReservation", &ModelApi::LookupPersistentTcpPortReservation,
+       nullptr},
+      {"LookupPersistentUdpPortReservation", &ModelApi::LookupPersistentUdpPortReservation,
+       nullptr},
+      {"DeletePersistentTcpPortReservation", nullptr,
+       &ModelApi::DeletePersistentTcpPortReservation},
+      {"DeletePersistentUdpPortReservation", nullptr,
+       &ModelApi::DeletePersistentUdpPortReservation},
+  };
+  const Entry& entry = kEntries[static_cast<size_t>(function)];
   Session session;
-  win32::ModelApi& api = session.Api();
-  uint32_t answer = 0;
-  const char* name = "";
-  switch (function) {
-    case PersistentFunction::kCreateTcp:
-      name = "CreatePersistentTcpPortReservation";
-      answer = api.CreatePersistentTcpPortReservation(start_port, count, token);
-      break;
-    case PersistentFunction::kCreateUdp:
-      name = "CreatePersistentUdpPortReservation";
-      answer = api.CreatePersistentUdpPortReservation(start_port, count, token);
-      break;
-    case PersistentFunction::kLookupTcp:
-      name = "LookupPersistentTcpPortReservation";
-      answer = api.LookupPersistentTcpPortReservation(start_port, count, token);
-      break;
-    case PersistentFunction::kLookupUdp:
-      name = "LookupPersistentUdpPortReservation";
-      answer = api.LookupPersistentUdpPortReservation(start_port, count, token);
-      break;
-    case PersistentFunction::kDeleteTcp:
-      name = "DeletePersistentTcpPortReservation";
-      answer = api.DeletePersistentTcpPortReservation(start_port, count);
-      break;
-    case PersistentFunction::kDeleteUdp:
-      name = "DeletePersistentUdpPortReservation";
-      answer = api.DeletePersistentUdpPortReservation(start_port, count);
-      break;
-  }
+  ModelApi& api = session.Api();
+  const uint32_t answer = entry.with_token != nullptr
+                              ? (api.*entry.with_token)(start_port, count, token)
+                              : (api.*entry.without_token)(start_port, count);
   session.Check(answer != 0, answer, [&] {
-    return absl::StrCat(name, "(htons(", win32::NetworkToHost(start_port), "), ", count, ")");
+    return absl::StrCat(entry.name, "(htons(", win32::NetworkToHost(start_port), "), ", count, ")");
   });
   return answer;
 }

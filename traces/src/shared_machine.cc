@@ -191,7 +191,11 @@ absl::Status SharedMachine::Create() {
       absl::StrCat("portpool-trace ", kFormatVersion, "\nprovenance: ", SettingsLine(), "\n"));
 }
 
-bool SharedMachine::NeedsLock() const { return file_ != nullptr && !locked_; }
+absl::Status SharedMachine::RequireLock(absl::string_view what) const {
+  if (file_ == nullptr || locked_) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("a shared machine with a state file ", what,
+                                                    " only while its lock is held (AcquireLock)"));
+}
 
 absl::StatusOr<SharedMachine::Lock> SharedMachine::AcquireLock() {
   if (locked_) {
@@ -407,11 +411,7 @@ absl::StatusOr<SharedMachine::Recorded> SharedMachine::Execute(const Call& call,
 }
 
 absl::StatusOr<Outcome> SharedMachine::Run(const Call& call) {
-  if (NeedsLock()) {
-    return absl::FailedPreconditionError(
-        "a shared machine with a state file runs calls only "
-        "while its lock is held (AcquireLock)");
-  }
+  PORTPOOL_SHARED_RETURN_IF_ERROR(RequireLock("runs calls"));
   // A socket no call ever returned cannot be named in a trace: the model's
   // answer (WSAENOTSOCK) is given without a step, and noted instead.
   if (std::optional<SocketId> socket = SocketOf(call);
@@ -442,11 +442,7 @@ absl::StatusOr<Outcome> SharedMachine::Run(const Call& call) {
 }
 
 absl::Status SharedMachine::Note(absl::string_view text) {
-  if (NeedsLock()) {
-    return absl::FailedPreconditionError(
-        "a shared machine with a state file takes notes only "
-        "while its lock is held (AcquireLock)");
-  }
+  PORTPOOL_SHARED_RETURN_IF_ERROR(RequireLock("takes notes"));
   return Write(PrintComments({std::string(text)}));
 }
 

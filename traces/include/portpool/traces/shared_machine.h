@@ -205,7 +205,9 @@ class SharedMachine {
   absl::StatusOr<Recorded> Execute(const Call& call, std::optional<size_t> forced);
   // Appends lines to text_ and, with a state file, to the file.
   absl::Status Write(const std::string& lines);
-  bool NeedsLock() const;
+  // OK without a state file or with the lock held; else an error saying
+  // what (e.g. "runs calls") needs the lock.
+  absl::Status RequireLock(absl::string_view what) const;
 
   SharedMachineOptions options_;
   Machine machine_;
