@@ -410,6 +410,38 @@ TEST_F(CompatTest, TheEnvironmentFormRoundTrips) {
   Open();
 }
 
+// A static object whose destructor calls WSACleanup runs after the library's
+// exit hook when it was made before the first Windows call: its calls must
+// neither fail the program nor open another machine over the trace.
+TEST_F(CompatTest, CallsAfterTheExitHookLeaveTheMachineAndTraceAlone) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";  // a fresh process
+  const std::string path = File("exit.trace");
+  EXPECT_EXIT(
+      {
+        std::atexit([] {  // registered before the library's hook: runs after it
+          WSACleanup();
+          const SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
+          std::_Exit(s == INVALID_SOCKET && WSAGetLastError() == WSANOTINITIALISED ? 0 : 3);
+        });
+        options_.elevated = 1;
+        options_.trace_file = path.c_str();
+        // A machine opened again from the environment would overwrite the trace.
+        if (portpool_compat_export_environment(&options_) != 0) std::_Exit(4);
+        if (portpool_compat_open(&options_) != 0) std::_Exit(4);
+        WSADATA data;
+        WSAStartup(MAKEWORD(2, 2), &data);
+        ULONG64 token = 0;
+        CreatePersistentTcpPortReservation(htons(21100), 1, &token);
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  EXPECT_THAT(text.str(), HasSubstr("p1 create tcp 21100 1 -> NO_ERROR"));
+  Open();
+}
+
 TEST(DropInHeaders, CrtAndByteOrderHelpersBehaveAsOnWindows) {
   EXPECT_EQ(_wtoi(L"5000"), 5000);
   EXPECT_EQ(_wtoi(L"  -12abc"), -12);

@@ -37,6 +37,7 @@ constexpr int kWindowsAfInet = 2;
 constexpr int kWindowsAfInet6 = 23;
 constexpr int kWsaNotInitialised = 10093;
 constexpr int kWsaVerNotSupported = 10092;
+constexpr int kWsaSysNotReady = 10091;
 constexpr int kSocketError = -1;
 
 // The host's socket addresses have Windows' layout; only the family's
@@ -163,6 +164,9 @@ struct Engine {
   std::mutex mu;
   bool open = false;
   bool exit_hook = false;
+  // The exit hook has closed the machine: calls from later exit code (a
+  // static object's destructor calling WSACleanup) must not open another.
+  bool exited = false;
   Settings settings;
   std::unique_ptr<traces::SharedMachine> shared;
   Runner runner;
@@ -217,6 +221,8 @@ void ForgetEnded(Engine& e) {
   if (e.current && !e.apis.contains(*e.current)) e.current.reset();
 }
 
+absl::Status CloseLocked(Engine& e);
+
 absl::Status OpenLocked(Engine& e, const Settings& settings) {
   if (e.open) {
     return absl::FailedPreconditionError(
@@ -253,9 +259,14 @@ absl::Status OpenLocked(Engine& e, const Settings& settings) {
   if (!e.exit_hook) {
     e.exit_hook = true;
     std::atexit([] {
-      if (absl::Status closed = Close(); !closed.ok()) {
-        Fatal(absl::StrCat("at exit: ", closed.message()));
+      Engine& engine = TheEngine();
+      absl::Status closed;
+      {
+        std::lock_guard<std::mutex> guard(engine.mu);
+        engine.exited = true;
+        closed = CloseLocked(engine);
       }
+      if (!closed.ok()) Fatal(absl::StrCat("at exit: ", closed.message()));
     });
   }
   return absl::OkStatus();
@@ -319,6 +330,7 @@ void OpenFromEnvironment(Engine& e) {
 class Session {
  public:
   Session() : e_(TheEngine()), guard_(e_.mu) {
+    if (e_.exited && !e_.open) return;  // after_exit()
     OpenFromEnvironment(e_);
     auto lock = e_.shared->AcquireLock();
     if (!lock.ok()) Fatal(lock.status().message());
@@ -326,6 +338,7 @@ class Session {
     calls_before_ = e_.runner.calls;
   }
   ~Session() {
+    if (after_exit()) return;
     if (absl::Status written = e_.trace.Write(e_.shared->text()); !written.ok()) {
       Fatal(written.message());
     }
@@ -335,6 +348,14 @@ class Session {
 
   Engine& engine() { return e_; }
   bool started_up() const { return e_.startups > 0; }
+  // A call made after the exit hook closed the machine (from a static
+  // object's destructor, say): it gets the answer of a process whose
+  // Winsock is gone, and the machine and the trace stay as they were.
+  bool after_exit() const { return !lock_.has_value(); }
+  int AfterExit() {
+    last_error = kWsaNotInitialised;
+    return kSocketError;
+  }
 
   // The ModelApi of the calling process, started first if there is none.
   win32::ModelApi& Api() {
@@ -504,6 +525,7 @@ absl::StatusOr<std::string> TraceText() {
 
 int Startup(uint16_t requested, uint16_t* granted) {
   Session session;
+  if (session.after_exit()) return kWsaSysNotReady;
   const unsigned major = requested & 0xffu;
   const unsigned minor = requested >> 8;
   *granted = 0x0202;  // wHighVersion: 2.2
@@ -515,6 +537,7 @@ int Startup(uint16_t requested, uint16_t* granted) {
 
 int Cleanup() {
   Session session;
+  if (session.after_exit()) return 0;  // the process's Winsock has gone already
   Engine& e = session.engine();
   if (!session.started_up())
     return session.NotInitialised([] { return std::string("WSACleanup()"); });
@@ -559,6 +582,7 @@ uint32_t Persistent(PersistentFunction function, uint16_t start_port, uint16_t c
   };
   const Entry& entry = kEntries[static_cast<size_t>(function)];
   Session session;
+  if (session.after_exit()) return static_cast<uint32_t>(Error::kInvalidHandle);
   ModelApi& api = session.Api();
   const uint32_t answer = entry.with_token != nullptr
                               ? (api.*entry.with_token)(start_port, count, token)
@@ -571,6 +595,10 @@ uint32_t Persistent(PersistentFunction function, uint16_t start_port, uint16_t c
 
 uintptr_t Socket(int af, int type, int protocol) {
   Session session;
+  if (session.after_exit()) {
+    session.AfterExit();
+    return ~uintptr_t{0};
+  }
   auto describe = [&] { return absl::StrCat("socket(", af, ", ", type, ", ", protocol, ")"); };
   if (!session.started_up()) {
     session.NotInitialised(describe);
@@ -587,6 +615,7 @@ uintptr_t Socket(int af, int type, int protocol) {
 
 int CloseSocket(uintptr_t s) {
   Session session;
+  if (session.after_exit()) return session.AfterExit();
   auto describe = [&] { return absl::StrCat("closesocket(", s, ")"); };
   if (!session.started_up()) return session.NotInitialised(describe);
   win32::ModelApi& api = session.Api();
@@ -598,6 +627,7 @@ int CloseSocket(uintptr_t s) {
 
 int Bind(uintptr_t s, const void* name, int namelen) {
   Session session;
+  if (session.after_exit()) return session.AfterExit();
   auto describe = [&] {
     return absl::StrCat("bind(", s, ", ", name == nullptr ? "NULL" : "address", ", ", namelen, ")");
   };
@@ -617,6 +647,7 @@ int Bind(uintptr_t s, const void* name, int namelen) {
 
 int GetSockName(uintptr_t s, void* name, int* namelen) {
   Session session;
+  if (session.after_exit()) return session.AfterExit();
   auto describe = [&] {
     return absl::StrCat("getsockname(", s, ", ", name == nullptr ? "NULL" : "buffer", ", ",
                         namelen == nullptr ? "NULL" : absl::StrCat(*namelen), ")");
@@ -642,6 +673,7 @@ int GetSockName(uintptr_t s, void* name, int* namelen) {
 int Ioctl(uintptr_t s, uint32_t code, void* in, uint32_t in_size, void* out, uint32_t out_size,
           uint32_t* bytes_returned, void* overlapped, bool completion_routine) {
   Session session;
+  if (session.after_exit()) return session.AfterExit();
   auto describe = [&] {
     const char* known = win32::PortReservationIoctlName(code);
     return absl::StrCat("WSAIoctl(", s, ", ", known != nullptr ? known : absl::StrCat(code), ")");
