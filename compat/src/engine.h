@@ -25,17 +25,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "settings.h"
+#include "win32_calls.h"
 
 namespace portpool::compat::internal {
-
-enum class PersistentFunction : uint8_t {
-  kCreateTcp,
-  kCreateUdp,
-  kLookupTcp,
-  kLookupUdp,
-  kDeleteTcp,
-  kDeleteUdp,
-};
 
 // --- The control API (portpool_compat.h) -----------------------------------
 // Each opens the machine from the PORTPOOL_* variables if none is open, and
@@ -51,21 +43,6 @@ absl::Status SetDynamicRange(int protocol, unsigned start, unsigned count);
 // The next schedule, or nullopt when the walk is done.
 absl::StatusOr<std::optional<std::string>> NextSchedule();
 absl::StatusOr<std::string> TraceText();
-
-// --- The Windows calls, with Windows' numbers and layouts -------------------
-// WSAStartup's error code (0 on success) and the version it grants.
-int Startup(uint16_t requested, uint16_t* granted);
-int Cleanup();
-int LastError();
-void SetLastError(int error);
-uint32_t Persistent(PersistentFunction function, uint16_t start_port, uint16_t count,
-                    uint64_t* token);
-uintptr_t Socket(int af, int type, int protocol);
-int CloseSocket(uintptr_t s);
-int Bind(uintptr_t s, const void* name, int namelen);
-int GetSockName(uintptr_t s, void* name, int* namelen);
-int Ioctl(uintptr_t s, uint32_t code, void* in, uint32_t in_size, void* out, uint32_t out_size,
-          uint32_t* bytes_returned, void* overlapped, bool completion_routine);
 
 }  // namespace portpool::compat::internal
 

@@ -2,7 +2,7 @@
 // (portpool/compat/iphlpapi.h), on the engine.
 #include "portpool/compat/iphlpapi.h"
 
-#include "engine.h"
+#include "win32_calls.h"
 
 namespace portpool::compat::sdk {
 

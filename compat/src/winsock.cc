@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "engine.h"
 #include "portpool/compat/winsock2.h"
+#include "win32_calls.h"
 
 namespace portpool::compat::sdk {
 
