@@ -403,10 +403,10 @@ TEST_F(CompatTest, TheEnvironmentFormRoundTrips) {
   ASSERT_EQ(portpool_compat_options_from_environment(&read), 0);
   EXPECT_EQ(read.state_file, nullptr);
   EXPECT_EQ(read.answers, PORTPOOL_COMPAT_ANSWERS_SIMULATOR);
-  ::setenv("PORTPOOL_ELEVATED", "maybe", 1);
+  ::setenv("PORTPOOL_ELEVATED", "maybe", 1);  // C4996-safe: compat/src is POSIX only
   EXPECT_EQ(portpool_compat_options_from_environment(&read), -1);
   EXPECT_THAT(portpool_compat_error(), HasSubstr("PORTPOOL_ELEVATED='maybe': expected 1 or 0"));
-  ::unsetenv("PORTPOOL_ELEVATED");
+  ::unsetenv("PORTPOOL_ELEVATED");  // C4996-safe: compat/src is POSIX only
   Open();
 }
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "engine.h"
@@ -53,7 +54,8 @@ int portpool_compat_export_environment(const portpool_compat_options* options) {
     return Failed(checked.status());
   }
   auto set = [](const char* name, const std::string& value) {
-    return value.empty() ? ::unsetenv(name) : ::setenv(name, value.c_str(), 1);
+    if (value.empty()) return ::unsetenv(name);             // C4996-safe: compat/src is POSIX only
+    return ::setenv(name, value.c_str(), /*overwrite=*/1);  // C4996-safe: compat/src is POSIX only
   };
   auto text = [](const char* value) { return value == nullptr ? std::string() : value; };
   const bool explore = options->answers == PORTPOOL_COMPAT_ANSWERS_EXPLORE;
@@ -66,8 +68,9 @@ int portpool_compat_export_environment(const portpool_compat_options* options) {
       set("PORTPOOL_SCHEDULE", text(options->schedule)) != 0 ||
       set("PORTPOOL_NEXT_SCHEDULE", text(options->next_schedule_file)) != 0 ||
       set("PORTPOOL_MUTANT", text(options->mutant)) != 0) {
-    return Failed(
-        absl::InternalError(absl::StrCat("cannot set the environment: ", std::strerror(errno))));
+    return Failed(absl::InternalError(
+        absl::StrCat("cannot set the environment: ",
+                     std::error_code(errno, std::generic_category()).message())));
   }
   return Succeeded();
 }

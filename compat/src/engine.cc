@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <utility>
 
 #include "absl/functional/function_ref.h"
@@ -114,7 +115,7 @@ class TraceFile {
       if (status.ok() && ::rename(temporary.c_str(), path_.c_str()) != 0)
         status = Error("cannot replace");
       if (!status.ok()) {
-        ::unlink(temporary.c_str());
+        ::unlink(temporary.c_str());  // C4996-safe: compat/src is POSIX only
         return status;
       }
     }
@@ -127,8 +128,9 @@ class TraceFile {
 
  private:
   absl::Status Error(absl::string_view what) const {
-    return absl::InternalError(absl::StrCat("the trace file ", path_, " (PORTPOOL_TRACE): ", what,
-                                            ": ", std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("the trace file ", path_, " (PORTPOOL_TRACE): ", what, ": ",
+                     std::error_code(errno, std::generic_category()).message()));
   }
   absl::Status WriteAll(int fd, absl::string_view text) const {
     while (!text.empty()) {
@@ -296,9 +298,9 @@ absl::Status CloseLocked(Engine& e) {
     out << text << "\n";
     out.close();
     if (!out) {
-      status = absl::InternalError(absl::StrCat("cannot write the next schedule to ",
-                                                e.settings.next_schedule_file, ": ",
-                                                std::strerror(errno)));
+      status = absl::InternalError(
+          absl::StrCat("cannot write the next schedule to ", e.settings.next_schedule_file, ": ",
+                       std::error_code(errno, std::generic_category()).message()));
     }
   }
   e.apis.clear();

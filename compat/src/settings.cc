@@ -12,7 +12,8 @@ namespace {
 
 // The one place the library reads the environment.
 const char* Variable(const char* name) {
-  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read before any thread
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread
+  const char* value = std::getenv(name);  // C4996-safe: compat/src is POSIX only
   return value != nullptr && *value != '\0' ? value : nullptr;
 }
 

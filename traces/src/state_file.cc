@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -29,7 +29,9 @@ namespace {
 #ifdef _WIN32
 std::string SystemMessage(DWORD code) { return absl::StrCat("Windows error ", code); }
 #else
-std::string SystemMessage(int code) { return std::strerror(code); }
+std::string SystemMessage(int code) {
+  return std::error_code(code, std::generic_category()).message();
+}
 #endif
 
 absl::Status Failed(const std::string& path, const char* what, const std::string& why) {
