@@ -7,8 +7,8 @@
     of its "Two commands" block);
   - a Windows job runs on the matrix windows-2019, windows-2022,
     windows-2025 (runs-on taken from the matrix), configures with the vcpkg
-    toolchain (so the manifest vcpkg.json, which lists gtest, rapidcheck and
-    abseil, is used), runs ctest without leaving out windows-real, records
+    toolchain (so the manifest vcpkg.json, which lists gtest, rapidcheck,
+    abseil, cli11 and nlohmann-json, is used), runs ctest without leaving out windows-real, records
     the probe traces with `portpool record`, and uploads artifacts;
   - its cleanup step (`portpool cleanup --journal`) runs with `if: always()`,
     and so does the upload.
@@ -144,8 +144,8 @@ def main(argv):
 
     dependencies = sorted(d if isinstance(d, str) else d.get("name", "")
                           for d in (vcpkg.get("dependencies") or []))
-    check(dependencies == ["abseil", "gtest", "rapidcheck"],
-          f"{argv[3]} lists abseil, gtest and rapidcheck")
+    check(dependencies == ["abseil", "cli11", "gtest", "nlohmann-json", "rapidcheck"],
+          f"{argv[3]} lists abseil, cli11, gtest, nlohmann-json and rapidcheck")
 
     if failures:
         print(f"check_workflow.py: {len(failures)} check(s) failed", file=sys.stderr)
