@@ -97,12 +97,10 @@ ok = (d["format"] == "portpool-report" and d["verdict"] == "CONFORMS" and d["con
       and f"{round(d['timing']['calls_per_second']):,}" == rate)
 sys.exit(0 if ok else 1)
 PY
-checks=$((checks + 1))
-grep -qF '**What this shows:** The simulator answers from the model itself' one/report.md ||
-  fail "report.md does not say what a simulator campaign shows"
-checks=$((checks + 1))
-grep -qE '^provenance: portpool version=[0-9.]+ commit=' one/sample.trace ||
-  fail "sample.trace lacks the tool's provenance line"
+expect_in one/report.md '**What this shows:** The simulator answers from the model itself' \
+  "what a simulator campaign shows"
+expect_match one/sample.trace '^provenance: portpool version=[0-9.]+ commit=' \
+  "the tool's provenance line"
 run campaign --seeds 10 --length 40 -o two --quiet
 expect_code 0 "the same campaign again"
 checks=$((checks + 1))
@@ -153,12 +151,9 @@ expect_code 0 "--no-corpus"
 expect_out " 0 corpus traces replayed, 0 documented cases run" "--no-corpus"
 # Without the corpus, rules go unchecked: the verdict says so.
 expect_out "portpool campaign: CONFORMS (partial: " "--no-corpus: a partial verdict"
-checks=$((checks + 1))
-grep -qE '^## Verdict: CONFORMS \(partial: [0-9]+ of [0-9]+ rules checked\)$' nocorpus/report.md ||
-  fail "report.md of a partial campaign: $(grep Verdict nocorpus/report.md)"
-checks=$((checks + 1))
-grep -qF 'class="verdict CONFORMS partial"' nocorpus/report.html ||
-  fail "report.html shows a partial campaign as plain CONFORMS"
+expect_match nocorpus/report.md \
+  '^## Verdict: CONFORMS \(partial: [0-9]+ of [0-9]+ rules checked\)$' "a partial verdict"
+expect_in nocorpus/report.html 'class="verdict CONFORMS partial"' "a partial verdict, not plain green"
 
 # --- a time budget ------------------------------------------------------------------------
 run campaign --time-budget 1 --length 20 --no-corpus -o budget --quiet
@@ -181,21 +176,16 @@ run campaign --seeds 3 --corpus corpus -o divergent
 expect_code 1 "a campaign over a divergent corpus"
 expect_out "portpool campaign: DIVERGES" "a divergent corpus"
 # The step and line of the divergence in the corpus trace, not its length.
-checks=$((checks + 1))
-grep -qF 'at step 4 of 4 (corpus/overlap.trace:6)' divergent/report.md ||
-  fail "report.md places the divergence wrongly: $(grep 'Found by' divergent/report.md)"
-checks=$((checks + 1))
-grep -qF 'The state just before step 3:' divergent/report.md ||
-  fail "report.md lacks the state before the divergent step"
+expect_in divergent/report.md 'at step 4 of 4 (corpus/overlap.trace:6)' \
+  "the divergence's step and line in the corpus trace"
+expect_in divergent/report.md 'The state just before step 3:' "the state before the divergent step"
 expect_out "divergence 1: P-CREATE-OVERLAP, found by corpus replay of corpus/overlap.trace" \
   "a divergent corpus"
 expect_file divergent/divergence-1.trace "a divergent corpus"
 expect_file divergent/divergence-1-full.trace "a divergent corpus"
 checks=$((checks + 1))
 [[ ! -e divergent/divergence-9.trace ]] || fail "a stale divergence file was left in the folder"
-checks=$((checks + 1))
-grep -qF 'P-CREATE-OVERLAP (documented; source: ' divergent/report.md ||
-  fail "report.md does not cite the rule with its source"
+expect_in divergent/report.md 'P-CREATE-OVERLAP (documented; source: ' "the rule with its source"
 run replay divergent/divergence-1.trace
 expect_code 1 "the minimal trace still diverges"
 expect_out "p1 create tcp 5005 10" "the minimal trace's divergent call"

@@ -247,9 +247,14 @@ steps_after=$(grep -c -- ' -> ' small.trace)
 checks=$((checks + 1))
 grep -qF "provenance: shrunk from mutated.trace (300 steps)" small.trace ||
   fail "the shrunk trace lacks its provenance"
+shrink_says="$(grep -o '^small.trace:[0-9]*: divergence at step [0-9]*' "$work/stderr")"
 run replay small.trace
 expect_code 1 "replay of the shrunk trace still diverges"
 expect_out "ERROR_INVALID_HANDLE" "the shrunk trace diverges at the mutated answer"
+# shrink names the line of the divergence in the file it wrote.
+checks=$((checks + 1))
+[[ -n "$shrink_says" ]] && grep -qF "$shrink_says:" "$work/stdout" ||
+  fail "shrink said '$shrink_says', replay says '$(head -1 "$work/stdout")'"
 run shrink mutated.trace
 expect_code 0 "shrink to stdout"
 expect_out "portpool-trace 1" "shrink to stdout writes the trace"

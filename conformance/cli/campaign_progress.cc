@@ -19,9 +19,9 @@ namespace {
 using Phase = conformance::CampaignProgress::Phase;
 
 // The value of an environment variable, if set (getenv is deprecated by
-// MSVC; _dupenv_s is its replacement there).
+// MSVC; _dupenv_s is its replacement there, which mingw's msvcrt lacks).
 std::optional<std::string> Environment(const char* name) {
-#ifdef _WIN32
+#ifdef _MSC_VER
   char* value = nullptr;
   size_t size = 0;
   if (_dupenv_s(&value, &size, name) != 0 || value == nullptr) return std::nullopt;

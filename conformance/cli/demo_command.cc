@@ -26,24 +26,21 @@ class DemoCommand : public Command {
              "then each protocol's reservations as netsh shows them. The same seed\n"
              "prints the same run. 'portpool simulate' writes such a run as a trace.",
              "exit: 0 printed, 1 an internal error of the simulator, 2 bad usage");
-    AddSeed(app, seed_, "the simulator's seed");
-    AddNumber(app, "--calls", calls_, 1, 1'000'000, "how many calls", "K");
-    AddFlag(app, "--persistent-only", persistent_only_,
-            "no sockets: only the persistent functions, processes and reboots");
+    AddWorkloadOptions(app, workload_);
   }
 
   int Run(Context& context) override {
     std::ostream& out = context.out();
-    Machine machine(seed_);
+    Machine machine(workload_.seed);
     traces::WorkloadOptions options;
-    options.seed = seed_;
-    options.sockets = !persistent_only_;
-    options.reboot_at = static_cast<int>(calls_ / 2);
+    options.seed = workload_.seed;
+    options.sockets = !workload_.persistent_only;
+    options.reboot_at = static_cast<int>(workload_.calls / 2);
     traces::Workload workload(options);
 
-    out << "portpool demo: seed " << seed_ << ", " << calls_ << " calls, reboot at call "
-        << options.reboot_at + 1 << "\n\n";
-    for (uint64_t i = 0; i < calls_; ++i) {
+    out << "portpool demo: seed " << workload_.seed << ", " << workload_.calls
+        << " calls, reboot at call " << options.reboot_at + 1 << "\n\n";
+    for (uint64_t i = 0; i < workload_.calls; ++i) {
       const Call call = workload.Next(machine);
       RuleId rule;
       auto outcome = machine.Run(call, &rule);
@@ -68,9 +65,7 @@ class DemoCommand : public Command {
   }
 
  private:
-  uint64_t seed_ = 42;
-  uint64_t calls_ = 40;
-  bool persistent_only_ = false;
+  WorkloadFlags workload_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // portpool: the command-line front of the model, the traces and the
 // conformance suite. `portpool --help` lists the subcommands (commands.h);
 // this file parses the command line for all of them the same way.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <string>

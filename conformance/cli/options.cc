@@ -214,6 +214,13 @@ CLI::Option* AddInputFiles(CLI::App& app, std::vector<std::string>& paths,
   return app.add_option("FILE", paths, absl::StrCat(help, " (-: standard input)"))->required();
 }
 
+void AddWorkloadOptions(CLI::App& app, WorkloadFlags& flags) {
+  AddSeed(app, flags.seed, "the simulator's seed");
+  AddNumber(app, "--calls", flags.calls, 1, 1'000'000, "how many calls", "K");
+  AddFlag(app, "--persistent-only", flags.persistent_only,
+          "no sockets: only the persistent functions, processes and reboots");
+}
+
 void Describe(CLI::App& app, const std::string& description, const std::string& exit_codes) {
   app.description(description);
   app.footer(exit_codes);

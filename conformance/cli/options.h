@@ -58,6 +58,15 @@ CLI::Option* AddInputFile(CLI::App& app, std::string& path, const std::string& h
                           const std::string& value_name = "FILE");
 CLI::Option* AddInputFiles(CLI::App& app, std::vector<std::string>& paths, const std::string& help);
 
+// The seeded random workload of `simulate` and `demo` (traces/workload.h):
+// --seed S, --calls K, --persistent-only.
+struct WorkloadFlags {
+  uint64_t seed = 42;
+  uint64_t calls = 40;
+  bool persistent_only = false;
+};
+void AddWorkloadOptions(CLI::App& app, WorkloadFlags& flags);
+
 // The subcommand's help text: `description` (its first line is the summary
 // `portpool --help` lists) and `exit_codes` ("exit: 0 ..."), the footer.
 void Describe(CLI::App& app, const std::string& description, const std::string& exit_codes);

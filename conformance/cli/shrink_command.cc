@@ -6,6 +6,7 @@
 #include "options.h"
 #include "portpool/traces/parse.h"
 #include "portpool/traces/print.h"
+#include "portpool/traces/provenance.h"
 #include "portpool/traces/shrink.h"
 #include "trace_io.h"
 
@@ -52,15 +53,18 @@ class ShrinkCommand : public Command {
     options.max_replays = static_cast<int>(max_replays_);
     auto shrunk = traces::Shrink(*trace, options);
     if (!shrunk.ok()) return context.Fail(absl::StrCat(name, ": ", shrunk.status().message()));
-    if (absl::Status written = WriteTrace(context, shrunk->trace, output_); !written.ok()) {
+    traces::Trace& result = shrunk->trace;
+    traces::StampProvenance(result, context.tool());
+    const std::string text = traces::Print(result);
+    if (absl::Status written = WriteOutput(output_, text, context.out()); !written.ok()) {
       return context.Fail(written.message());
     }
-    // The divergence with the shrunk trace's own line numbers: read back what
-    // was written.
+    // The divergence with the written trace's own line numbers: read back
+    // what was written.
     const bool to_file = output_ != "-";
     const std::string out_name = to_file ? output_ : "<shrunk>";
     traces::Divergence divergence = shrunk->divergence;
-    if (auto reread = traces::Parse(traces::Print(shrunk->trace), out_name); reread.ok()) {
+    if (auto reread = traces::Parse(text, out_name); reread.ok()) {
       const traces::ReplayResult again = traces::Replay(*reread);
       if (again.divergence) divergence = *again.divergence;
     }

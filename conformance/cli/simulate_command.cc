@@ -21,18 +21,15 @@ class SimulateCommand : public Command {
              "'simulator seed=S calls=K'). The same seed writes the same trace;\n"
              "'portpool replay' accepts it.",
              "exit: 0 written, 2 bad usage or OUT not writable");
-    AddSeed(app, seed_, "the simulator's seed");
-    AddNumber(app, "--calls", calls_, 1, 1'000'000, "how many calls", "K");
+    AddWorkloadOptions(app, workload_);
     AddOutputFile(app, output_, "where to write the trace");
-    AddFlag(app, "--persistent-only", persistent_only_,
-            "no sockets: only the persistent functions, processes and reboots");
   }
 
   int Run(Context& context) override {
     traces::SimulateOptions options;
-    options.seed = seed_;
-    options.calls = static_cast<int>(calls_);
-    options.sockets = !persistent_only_;
+    options.seed = workload_.seed;
+    options.calls = static_cast<int>(workload_.calls);
+    options.sockets = !workload_.persistent_only;
     auto trace = traces::Simulate(options);
     if (!trace.ok()) {  // a bug: the workload only makes calls the model can judge
       context.Say(absl::StrCat("internal error: ", trace.status().message()));
@@ -48,10 +45,8 @@ class SimulateCommand : public Command {
   }
 
  private:
-  uint64_t seed_ = 42;
-  uint64_t calls_ = 40;
+  WorkloadFlags workload_;
   std::string output_ = "-";
-  bool persistent_only_ = false;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -153,8 +154,9 @@ std::string DrawBar(const Scale& scale, double top, double height,
   for (const Feature& f : features) {
     if (f.kind == Feature::Kind::kBound) continue;
     if (f.last < scale.first || f.first > scale.last) continue;
-    const auto [left, right] = scale.Span(std::max<uint32_t>(f.first, scale.first),
-                                          std::min<uint32_t>(f.last, scale.last), kMinBlockWidth);
+    const auto [left, right] =
+        scale.Span(std::max(f.first, static_cast<uint32_t>(scale.first)),
+                   std::min(f.last, static_cast<uint32_t>(scale.last)), kMinBlockWidth);
     absl::StrAppend(&svg, "<rect x=\"", Num(left), "\" y=\"", Num(top + 4), "\" width=\"",
                     Num(right - left), "\" height=\"", Num(height - 8), "\" fill=\"", f.colour,
                     "\" stroke=\"#fff\" stroke-width=\"0.5\"><title>", Html(f.tooltip),
@@ -289,10 +291,11 @@ std::vector<Crowd> Crowds(const std::vector<Feature>& features) {
       reach = std::max(reach, f.last);
     }
     if (split == 0) break;  // features overlap all the way: nothing to split
-    Crowd left{c.first, 0, {c.members.begin(), c.members.begin() + static_cast<long>(split)}};
+    Crowd left{
+        c.first, 0, {c.members.begin(), c.members.begin() + static_cast<std::ptrdiff_t>(split)}};
     Crowd right{features[c.members[split]].first,
                 c.last,
-                {c.members.begin() + static_cast<long>(split), c.members.end()}};
+                {c.members.begin() + static_cast<std::ptrdiff_t>(split), c.members.end()}};
     for (size_t k : left.members) left.last = std::max(left.last, features[k].last);
     // Splitting only helps if the halves fit better in their narrower boxes.
     if (Crowding(left, features, width) >= worst_crowding &&
@@ -300,7 +303,7 @@ std::vector<Crowd> Crowds(const std::vector<Feature>& features) {
       break;
     }
     crowds[worst] = std::move(left);
-    crowds.insert(crowds.begin() + static_cast<long>(worst) + 1, std::move(right));
+    crowds.insert(crowds.begin() + static_cast<std::ptrdiff_t>(worst) + 1, std::move(right));
   }
   std::sort(crowds.begin(), crowds.end(),
             [](const Crowd& a, const Crowd& b) { return a.first < b.first; });

@@ -1,6 +1,7 @@
 #include "report_text.h"
 
 #include <algorithm>
+#include <cstddef>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -153,9 +154,9 @@ std::string FoundLine(const CampaignDivergence& d) {
 std::string AlsoLine(const CampaignDivergence& d) {
   if (d.also_found_by.empty()) return "";
   constexpr size_t kShown = 8;
-  std::vector<std::string> shown(
-      d.also_found_by.begin(),
-      d.also_found_by.begin() + static_cast<long>(std::min(kShown, d.also_found_by.size())));
+  std::vector<std::string> shown(d.also_found_by.begin(),
+                                 d.also_found_by.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                               kShown, d.also_found_by.size())));
   std::string text = absl::StrCat("The same divergence (same call, same rules) was also found by ",
                                   absl::StrJoin(shown, "; "));
   if (d.also_found_by.size() > kShown) {

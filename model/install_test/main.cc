@@ -10,6 +10,8 @@
 // 2. traces: replays every trace of CORPUS_DIR (the installed regression
 //    corpus), which must conform, and a trace whose recorded answer the model
 //    forbids, which must diverge citing its rule.
+// 3. The README's example for Windows developers ("For Windows developers"):
+//    code written against win32::Api, tested on the state a trace leaves.
 #ifdef _WIN32
 #include <winsock2.h>
 #else
@@ -20,6 +22,7 @@
 #include <iostream>
 #include <string>
 
+#include "portpool/error.h"
 #include "portpool/traces/parse.h"
 #include "portpool/traces/replay.h"
 #include "portpool/version.h"
@@ -99,6 +102,38 @@ int CheckTraces(const std::string& corpus) {
   return 0;
 }
 
+// --- The README's example, as written there --------------------------------
+
+// Your code: written against the interface, not against iphlpapi itself.
+portpool::win32::ULONG ReserveBlock(portpool::win32::Api& api, unsigned short first,
+                                    unsigned short count, portpool::win32::ULONG64* token) {
+  return api.CreatePersistentTcpPortReservation(htons(first), count, token);
+}
+
+int CheckWindowsDeveloperExample() {
+  // A trace sets the scene: recorded on Windows (portpool record) or written
+  // by hand. Replaying it checks that its answers are ones Windows may give,
+  // and leaves the model in the state it describes.
+  auto scene_trace = portpool::traces::Parse(
+      "portpool-trace 1\n"
+      "start-process elevated -> NO_ERROR process=p1\n"
+      "p1 create tcp 5000 10 -> NO_ERROR token=$a\n");
+  if (!scene_trace.ok()) return 1;
+  portpool::traces::ReplayResult scene = portpool::traces::Replay(*scene_trace);
+  if (!scene.conforms) return 1;
+  portpool::Machine& machine = scene.machine;
+  portpool::win32::ModelApi api(machine, machine.StartProcess(/*elevated=*/true));
+  portpool::win32::ULONG64 token = 0;
+  const portpool::win32::ULONG rc = ReserveBlock(api, 5005, 10, &token);
+  if (rc != static_cast<portpool::win32::ULONG>(portpool::Error::kSharingViolation)) {
+    std::cerr << "FAIL: the README's example: ReserveBlock(5005, 10) over 5000-5009 returned "
+              << static_cast<unsigned long>(rc) << ", not ERROR_SHARING_VIOLATION\n";
+    return 1;
+  }
+  std::cout << "OK: the README's example: ReserveBlock over an existing block is refused\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,5 +145,6 @@ int main(int argc, char** argv) {
   }
 #endif
   if (int failed = CheckModelApi(); failed != 0) return failed;
+  if (int failed = CheckWindowsDeveloperExample(); failed != 0) return failed;
   return CheckTraces(argc > 1 ? argv[1] : "");
 }

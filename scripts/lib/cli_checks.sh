@@ -7,6 +7,8 @@
 #   expect_out TEXT DESC      stdout holds the fixed string TEXT
 #   expect_err TEXT DESC      stderr holds the fixed string TEXT
 #   expect_file PATH DESC     PATH exists and is not empty
+#   expect_in PATH TEXT DESC  the file PATH holds the fixed string TEXT
+#   expect_match PATH RE DESC the file PATH has a line matching the extended regex RE
 #   fail DESC                 records a failed check, with the last command's output
 # Tests with checks of their own count them in `checks` and call `fail`.
 
@@ -40,6 +42,14 @@ expect_err() {
 expect_file() {
   checks=$((checks + 1))
   [[ -s "$1" ]] || fail "$2: no file $1"
+}
+expect_in() {
+  checks=$((checks + 1))
+  grep -qF -- "$2" "$1" || fail "$3: $1 lacks '$2'"
+}
+expect_match() {
+  checks=$((checks + 1))
+  grep -qE -- "$2" "$1" || fail "$3: no line of $1 matches '$2'"
 }
 # finish NAME: prints the tally; the exit status is 0 only if nothing failed.
 finish() {

@@ -1,5 +1,8 @@
 #include "portpool/traces/provenance.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "portpool/rule_digest.h"
 #include "portpool/rules.h"
@@ -29,8 +32,9 @@ std::string ToolProvenance(const ToolIdentity& tool) {
 }
 
 void StampProvenance(Trace& trace, const ToolIdentity& tool) {
+  // The same tool's line once, last: after the lines of what it did.
   const std::string line = ToolProvenance(tool);
-  if (!trace.provenance.empty() && trace.provenance.back() == line) return;
+  std::erase(trace.provenance, line);
   trace.provenance.push_back(line);
 }
 

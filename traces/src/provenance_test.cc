@@ -36,6 +36,14 @@ TEST(ProvenanceTest, StampingAddsOneLineThatReadsBack) {
   StampProvenance(trace, tool);
   StampProvenance(trace, tool);
   EXPECT_THAT(trace.provenance, ElementsAre("simulator seed=7", ToolProvenance(tool)));
+  // Shrunk by the same tool: its line moves last; another version's stays.
+  ToolIdentity older = tool;
+  older.version = "0.0.9";
+  trace.provenance = {ToolProvenance(older), "simulator seed=7", ToolProvenance(tool),
+                      "shrunk from x.trace (9 steps)"};
+  StampProvenance(trace, tool);
+  EXPECT_THAT(trace.provenance, ElementsAre(ToolProvenance(older), "simulator seed=7",
+                                            "shrunk from x.trace (9 steps)", ToolProvenance(tool)));
   EXPECT_THAT(DescribeTool(tool), HasSubstr("commit 0123456789ab"));
   auto reread = Parse(Print(trace));
   ASSERT_TRUE(reread.ok()) << reread.status();

@@ -41,8 +41,9 @@ std::string DescribeTool(const ToolIdentity& tool);
 // known.
 std::string ToolProvenance(const ToolIdentity& tool);
 
-// Appends ToolProvenance(tool) to trace.provenance, unless the trace's last
-// provenance line is that already.
+// Appends ToolProvenance(tool) to trace.provenance, as its last line; an
+// earlier identical line (the same tool wrote the trace before) is dropped.
+// Lines of other tools and versions stay.
 void StampProvenance(Trace& trace, const ToolIdentity& tool);
 
 }  // namespace portpool::traces
