@@ -4,7 +4,8 @@
 #   2. configure CONSUMER_DIR (a project doing find_package(portpool
 #      COMPONENTS model traces)) with CMAKE_PREFIX_PATH=WORK_DIR/prefix and
 #      the enclosing build's compiler, build type and flags,
-#   3. build it and run it on the installed regression corpus;
+#   3. build it and run it on the installed regression corpus, and its
+#      second program, which uses the conformance component alone;
 #   4. configure it asking for a component that does not exist: it must fail
 #      with the package's own message, naming the components there are;
 #   5. build the same consumer with pkg-config (portpool.pc) alone, and run it.
@@ -82,6 +83,11 @@ if(NOT corpus_dirs)
   message(FATAL_ERROR "install_test: no share/portpool/traces/regression in ${prefix}")
 endif()
 run_step("run consumer" "${exe}" "${corpus_dirs}")
+set(conformance_exe "${consumer_build}/portpool_install_test_conformance")
+if(BUILD_TYPE AND EXISTS "${consumer_build}/${BUILD_TYPE}/portpool_install_test_conformance")
+  set(conformance_exe "${consumer_build}/${BUILD_TYPE}/portpool_install_test_conformance")
+endif()
+run_step("run the conformance component's consumer" "${conformance_exe}")
 
 # The docs the report and the README point to.
 foreach(doc IN ITEMS README.md semantics.md trace-format.md windows.md report-json.md)
