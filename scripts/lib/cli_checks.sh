@@ -31,14 +31,8 @@ expect_code() {
   checks=$((checks + 1))
   [[ "$code" -eq "$1" ]] || fail "$2: expected exit $1, got $code"
 }
-expect_out() {
-  checks=$((checks + 1))
-  grep -qF -- "$1" "$work/stdout" || fail "$2: stdout lacks '$1'"
-}
-expect_err() {
-  checks=$((checks + 1))
-  grep -qF -- "$1" "$work/stderr" || fail "$2: stderr lacks '$1'"
-}
+expect_out() { expect_in "$work/stdout" "$1" "$2"; }
+expect_err() { expect_in "$work/stderr" "$1" "$2"; }
 expect_file() {
   checks=$((checks + 1))
   [[ -s "$1" ]] || fail "$2: no file $1"
