@@ -29,7 +29,7 @@ std::optional<std::string> Environment(const char* name) {
   std::free(value);
   return result;
 #else
-  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once, at start
+  const char* value = std::getenv(name);  // C4996-safe: MSVC takes _dupenv_s above
   if (value == nullptr) return std::nullopt;
   return std::string(value);
 #endif
@@ -57,7 +57,7 @@ bool StderrIsSmartTerminal() {
 #ifdef _WIN32
   const bool tty = _isatty(2) != 0;
 #else
-  const bool tty = isatty(2) != 0;
+  const bool tty = isatty(2) != 0;  // C4996-safe: not compiled on Windows
 #endif
   return tty && Environment("TERM").value_or("") != "dumb";
 }
