@@ -147,14 +147,28 @@ class Machine {
   // Expect without the rules every answer of a kind relies on.
   absl::StatusOr<Expectation> ExpectAnswers(const Call& call) const;
 
+  // --- Expectations, one rule family per file, as docs/semantics.md's
+  // section 3 groups them. Each names the rule IDs where it decides.
+  // process_rules.cc: processes, sockets, reboots, the dynamic range.
+  Expectation ExpectStartProcess() const;
+  Expectation ExpectEndProcess(const ProcessState& p) const;
+  Expectation ExpectReboot() const;
+  Expectation ExpectSetDynamicRange(const call::SetDynamicRange& c) const;
+  Expectation ExpectOpenSocket() const;
+  Expectation ExpectCloseSocket() const;
+  Expectation ExpectNotSocket() const;
+  // persistent_rules.cc: Create, Lookup, Delete.
   Expectation ExpectCreate(const call::CreatePersistent& c, const ProcessState& p) const;
   Expectation ExpectLookup(const call::LookupPersistent& c, const ProcessState& p) const;
   Expectation ExpectDelete(const call::DeletePersistent& c, const ProcessState& p) const;
+  // runtime_rules.cc: SIO_ACQUIRE/RELEASE/ASSOCIATE_PORT_RESERVATION.
   Expectation ExpectAcquire(const call::Acquire& c, const SocketState& s) const;
   Expectation ExpectRelease(const call::Release& c, SocketId id, const SocketState& s) const;
   Expectation ExpectAssociate(const call::Associate& c, const ProcessState& p,
                               const SocketState& s) const;
+  // bind_rules.cc: bind, getsockname, and what an association reaches.
   Expectation ExpectBind(const call::Bind& c, const SocketState& s) const;
+  Expectation ExpectGetSockName(const SocketState& s) const;
   // The answers of a specific-port bind without a usable association.
   void ExpectPlainBind(uint16_t port, const SocketState& s, Expectation& e) const;
   // The ranges an association currently reaches (empty if its block is gone).
@@ -168,9 +182,26 @@ class Machine {
   // made with it.
   bool ClaimsAllow(Token token, PortRange block) const;
 
+  // --- The effect of an accepted (NO_ERROR) outcome, in the same files.
   void Apply(const Call& call, const Outcome& outcome);
+  void ApplyCall(const call::StartProcess& c, const Outcome& o);      // process_rules.cc
+  void ApplyCall(const call::EndProcess& c, const Outcome& o);        // process_rules.cc
+  void ApplyCall(const call::Reboot& c, const Outcome& o);            // process_rules.cc
+  void ApplyCall(const call::SetDynamicRange& c, const Outcome& o);   // process_rules.cc
+  void ApplyCall(const call::OpenSocket& c, const Outcome& o);        // process_rules.cc
+  void ApplyCall(const call::CloseSocket& c, const Outcome& o);       // process_rules.cc
+  void ApplyCall(const call::CreatePersistent& c, const Outcome& o);  // persistent_rules.cc
+  void ApplyCall(const call::LookupPersistent& c, const Outcome& o);  // persistent_rules.cc
+  void ApplyCall(const call::DeletePersistent& c, const Outcome& o);  // persistent_rules.cc
+  void ApplyCall(const call::Acquire& c, const Outcome& o);           // runtime_rules.cc
+  void ApplyCall(const call::Release& c, const Outcome& o);           // runtime_rules.cc
+  void ApplyCall(const call::Associate& c, const Outcome& o);         // runtime_rules.cc
+  void ApplyCall(const call::Bind& c, const Outcome& o);              // bind_rules.cc
+  void ApplyCall(const call::GetSockName& c, const Outcome& o);       // bind_rules.cc
   void CloseSocketState(SocketId id);
   void EndProcessState(ProcessId id);
+
+  // --- Bookkeeping (machine.cc).
   void RegisterToken(Token token, Protocol protocol, uint16_t start);
   // Forgets `token`, found at the block at (protocol, start).
   void ForgetToken(Token token, Protocol protocol, uint16_t start);
@@ -180,7 +211,6 @@ class Machine {
   void RemoveBlock(Protocol protocol, uint16_t start, const Block& block);
   void ResolveUnknownTokens();
   Outcome Choose(const Expectation& e, Protocol protocol, RuleId* rule);
-  Protocol ProtocolOf(const Call& call) const;
   bool PayloadMatches(const Answer& answer, const Expectation& e, const Outcome& o) const;
   // The first answer of `e` that `o` matches, or nullptr.
   const Answer* MatchingAnswer(const Expectation& e, const Outcome& o) const;
