@@ -12,13 +12,21 @@
 
 namespace portpool::rule_support {
 
-// Error sets for the places where Windows' code is not known.
-inline constexpr std::initializer_list<Error> kUnknownIoctlErrors = {
-    Error::kWsaEinval, Error::kWsaEacces, Error::kWsaEfault};
+// Error sets for the places where Windows' code is not known, named after
+// the reference's unknowns (windows-port-reservations.md section 16).
+// U4: release or associate with a token that does not fit (unknown, foreign,
+// persistent for release, released), twice, or on a bound socket.
+inline constexpr std::initializer_list<Error> kTokenErrors = {Error::kWsaEinval, Error::kWsaEacces,
+                                                              Error::kWsaEaddrinuse};
+// U3: acquire of 0 ports or past port 65535.
+inline constexpr std::initializer_list<Error> kInvalidCountErrors = {Error::kWsaEinval};
+// U2: no block to be had (a wildcard acquire with no room, a gone block).
 inline constexpr std::initializer_list<Error> kNoBlockErrors = {
     Error::kWsaEnobufs, Error::kWsaEaddrinuse, Error::kWsaEinval};
+// U1: no port left in an associated block.
 inline constexpr std::initializer_list<Error> kNoPortErrors = {Error::kWsaEnobufs,
                                                                Error::kWsaEaddrinuse};
+// M3: a missing or short input buffer.
 inline constexpr std::initializer_list<Error> kBufferErrors = {Error::kWsaEinval,
                                                                Error::kWsaEfault};
 

@@ -7,9 +7,11 @@
 #include "portpool/machine.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace portpool {
 
@@ -36,10 +38,18 @@ const SocketState* Machine::socket(SocketId s) const {
   return it == sockets_.end() ? nullptr : &it->second;
 }
 
-std::optional<Machine::TokenOwner> Machine::FindToken(Token token) const {
-  const std::optional<TokenIndex::Owner> owner = tokens_.Find(token, pools_);
+std::optional<Machine::TokenOwner> Machine::FindToken(Token token, Protocol protocol) const {
+  const std::optional<TokenIndex::Owner> owner = tokens(protocol).Find(token, pools_);
   if (!owner) return std::nullopt;
   return TokenOwner{owner->protocol, owner->start};
+}
+
+bool Machine::HasUnlearnedBlock(Protocol protocol) const {
+  if (unknown_tokens_ == 0) return false;
+  for (const auto& [start, b] : pool(protocol).blocks()) {
+    if (b.kind == BlockKind::kPersistent && !b.token_known) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<const ProcessState*> Machine::LiveProcess(ProcessId p) const {
@@ -72,9 +82,12 @@ absl::StatusOr<Expectation> Machine::Expect(const Call& call) const {
     }
   }
   for (const Answer& answer : expectation->answers) {
-    if ((answer.payload == Payload::kEphemeralPort || answer.payload == Payload::kWildcardBlock) &&
-        expectation->window == kDefaultDynamicRange) {
-      expectation->also.push_back(r::kDynamicRangeDefault);
+    if (answer.payload == Payload::kEphemeralPort || answer.payload == Payload::kWildcardBlock) {
+      // The socket's family picks the range (DYN-RANGE-FAMILY).
+      expectation->also.push_back(r::kDynamicRangeFamily);
+      if (expectation->window == kDefaultDynamicRange) {
+        expectation->also.push_back(r::kDynamicRangeDefault);
+      }
       break;
     }
   }
@@ -101,6 +114,8 @@ absl::StatusOr<Expectation> Machine::ExpectAnswers(const Call& call) const {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, call::StartProcess>) {
           return ExpectStartProcess();
+        } else if constexpr (std::is_same_v<T, call::EnvironmentBlock>) {
+          return ExpectEnvironment(c);
         } else if constexpr (std::is_same_v<T, call::Reboot>) {
           return ExpectReboot();
         } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
@@ -140,9 +155,11 @@ absl::StatusOr<Expectation> Machine::ExpectAnswers(const Call& call) const {
 // ---------------------------------------------------------------------------
 // Check
 
-bool Machine::TokenIsFresh(const std::optional<Token>& token) const {
-  if (!token || *token == kInvalidToken || tokens_.Contains(*token, pools_)) return false;
-  return unknown_tokens_ == 0 || !ClaimedByAssociation(*token);
+bool Machine::TokenIsFresh(const std::optional<Token>& token, Protocol protocol) const {
+  // TOKEN-UNIQUE: never 0, never a live token of the same protocol (the
+  // other protocol's tokens do not count: U11).
+  if (!token || *token == kInvalidToken || tokens(protocol).Contains(*token, pools_)) return false;
+  return unknown_tokens_ == 0 || !ClaimedByAssociation(*token, protocol);
 }
 
 bool Machine::PayloadMatches(const Answer& answer, const Expectation& e, const Outcome& o) const {
@@ -161,22 +178,25 @@ bool Machine::PayloadMatches(const Answer& answer, const Expectation& e, const O
       return o.socket && o.socket->value > last_socket_ && !o.token && !o.block && !o.port &&
              !o.process;
     case Payload::kFreshToken:
-      return only_token && TokenIsFresh(o.token);
+      return only_token && TokenIsFresh(o.token, e.protocol);
     case Payload::kUnlearnedToken:
       // Any new token, or one an unlearned association claimed, if this
       // block is among the blocks that association may reach.
       return only_token && o.token && *o.token != kInvalidToken &&
-             !tokens_.Contains(*o.token, pools_) && ClaimsAllow(*o.token, e.block);
+             !tokens(e.protocol).Contains(*o.token, pools_) &&
+             ClaimsAllow(*o.token, e.protocol, e.block);
     case Payload::kExactToken:
       return only_token && o.token == e.token;
     case Payload::kSpecificBlock:
-      return only_block && TokenIsFresh(o.token) && o.block == e.block;
+      return only_block && TokenIsFresh(o.token, e.protocol) && o.block == e.block;
     case Payload::kWildcardBlock:
-      return only_block && TokenIsFresh(o.token) && o.block && o.block->count == e.block.count &&
-             e.window.contains(*o.block) && pool.IsClear(*o.block);
+      return only_block && TokenIsFresh(o.token, e.protocol) && o.block &&
+             o.block->count == e.block.count && e.window.contains(*o.block) &&
+             (pool.IsClear(*o.block) ||
+              (!pool.AnyBindingIn(*o.block) && WildcardPlacementAllowed(pool, *o.block, e.family)));
     case Payload::kEphemeralPort:
-      return only_port && o.port && e.window.contains(*o.port) && !pool.BlockAt(*o.port) &&
-             !pool.BindingAt(*o.port);
+      return only_port && o.port && e.window.contains(*o.port) &&
+             EphemeralPortAllowed(pool, *o.port, e.family);
     case Payload::kPortFromBlocks:
       return only_port && o.port &&
              std::any_of(e.candidates.begin(), e.candidates.end(),
@@ -229,22 +249,24 @@ absl::Status Machine::Observe(const Call& call, const Outcome& outcome,
 }
 
 void Machine::RegisterToken(Token token, Protocol protocol, uint16_t start) {
-  tokens_.Insert(token, {protocol, start}, pools_);
+  tokens(protocol).Insert(token, {protocol, start}, pools_);
 }
 
 void Machine::ForgetToken(Token token, Protocol protocol, uint16_t start) {
-  tokens_.Erase(token, {protocol, start}, pools_);
+  tokens(protocol).Erase(token, {protocol, start}, pools_);
 }
 
 void Machine::AddBlock(Protocol protocol, PortRange range, const Block& block) {
   // A replaced block's token (no block starts at a free port).
-  if (!pool(protocol).IsFree(range.start)) tokens_.KeepStale({protocol, range.start}, pools_);
+  if (!pool(protocol).IsFree(range.start)) {
+    tokens(protocol).KeepStale({protocol, range.start}, pools_);
+  }
   mutable_pool(protocol).AddBlock(range, block);
 }
 
 void Machine::RemoveBlock(Protocol protocol, uint16_t start, const Block& block) {
-  tokens_.KeepStale({protocol, start}, block);  // a token not forgotten first
-  mutable_pool(protocol).RemoveBlock(start);
+  tokens(protocol).KeepStale({protocol, start}, block);  // a token not forgotten first
+  mutable_pool(protocol).RemoveBlock(start, block);
 }
 
 void Machine::Apply(const Call& call, const Outcome& o) {
@@ -263,7 +285,7 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
   o.error = answer.error;
   auto fresh_token = [&] {
     Token token = token_source_.Next();
-    while (tokens_.Contains(token, pools_)) token = token_source_.Next();
+    while (!TokenIsFresh(token, protocol)) token = token_source_.Next();
     return token;
   };
   switch (answer.payload) {
@@ -295,11 +317,19 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
       }
       o.block = pool.PickClearRun(window, e.block.count, rng_);
       if (!o.block) o.block = pool.PickClearRun(e.window, e.block.count, rng_);
+      // Only over another family's runtime blocks (R-ACQUIRE-OTHER-FAMILY).
+      if (!o.block) o.block = OtherFamilyRun(pool, e.window, e.block.count, e.family, rng_.Next());
       o.token = fresh_token();
       break;
     }
     case Payload::kEphemeralPort:
       o.port = pool.PickFreePort(e.window, rng_);
+      if (!o.port) {
+        // Only inside another family's runtime blocks (B-BIND-EPHEMERAL-OTHER-FAMILY).
+        const std::vector<uint16_t> ports =
+            OtherFamilyPorts(pool, e.window, e.family, std::numeric_limits<size_t>::max());
+        if (!ports.empty()) o.port = ports[rng_.Below(ports.size())];
+      }
       if (Mutated(Mutant::kEphemeralIgnoresBlocks)) {
         // The faulty allocator looks only at bindings: find the first
         // unbound port from a random start, reserved or not.
@@ -323,15 +353,16 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
 }
 
 void Machine::ResolveUnknownTokens() {
-  // After a reboot every block gets a token: grow the index once.
-  tokens_.Reserve(pools_[0].blocks().size() + pools_[1].blocks().size());
-  for (int p = 0; p < 2; ++p) {
-    for (auto& [start, block] : pools_[p].mutable_blocks()) {
+  for (Protocol p : kAllProtocols) {
+    // After a reboot every block gets a token: grow the index once.
+    TokenIndex& index = tokens(p);
+    index.Reserve(pool(p).blocks().size());
+    for (auto& [start, block] : mutable_pool(p).mutable_blocks()) {
       if (block.token_known) continue;
       // The first token not in use, registered as it is found.
-      const TokenIndex::Owner owner{static_cast<Protocol>(p), start};
+      const TokenIndex::Owner owner{p, start};
       Token token = token_source_.Next();
-      while (!tokens_.TryInsert(token, owner, pools_)) token = token_source_.Next();
+      while (!index.TryInsert(token, owner, pools_)) token = token_source_.Next();
       block.token_known = true;
       block.token = token;
     }
@@ -356,14 +387,100 @@ void Machine::EndProcess(ProcessId process) { (void)Run(call::EndProcess{process
 
 void Machine::Reboot() { (void)Run(call::Reboot{}); }
 
-absl::Status Machine::SetDynamicRange(Protocol protocol, PortRange range) {
-  auto outcome = Run(call::SetDynamicRange{protocol, range});
+absl::Status Machine::SetDynamicRange(Protocol protocol, PortRange range, Family family) {
+  auto outcome = Run(call::SetDynamicRange{protocol, range, family});
   if (!outcome.ok()) return outcome.status();
   if (!outcome->ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "dynamic range ", FormatRange(range),
         " refused: it must start at 1025 or above, hold 255 ports or more, and end by 65535"));
   }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Following a backend past a divergence
+
+std::string Machine::WhyNotAdoptable(const Call& call, const Outcome& o) const {
+  if (!o.ok()) return "";  // an error answer changes nothing
+  const auto token_in_use = [&](Protocol protocol) -> std::string {
+    if (!o.token) return "";
+    if (*o.token == kInvalidToken) return "token 0 cannot name a reservation";
+    if (tokens(protocol).Contains(*o.token, pools_)) {
+      return absl::StrFormat("token 0x%x is held by another live %s reservation", *o.token,
+                             ProtocolName(protocol));
+    }
+    return "";
+  };
+  return std::visit(
+      [&](const auto& c) -> std::string {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, call::StartProcess>) {
+          if (!o.process || o.process->value <= last_process_) {
+            return "a started process needs an id no process had";
+          }
+        } else if constexpr (std::is_same_v<T, call::OpenSocket>) {
+          if (!o.socket || o.socket->value <= last_socket_) {
+            return "an opened socket needs an id no socket had";
+          }
+        } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
+          if (!c.range.fits()) return "the range is empty or runs past port 65535";
+        } else if constexpr (std::is_same_v<T, call::CreatePersistent>) {
+          if (!c.block.fits()) return "the block is empty or runs past port 65535";
+          if (pool(c.protocol).OverlapsAnyBlock(c.block)) {
+            return "the block overlaps a block the model holds";
+          }
+          return token_in_use(c.protocol);
+        } else if constexpr (std::is_same_v<T, call::LookupPersistent>) {
+          const Block* block = pool(c.protocol).FindExact(c.block);
+          if (o.token && block != nullptr && block->kind == BlockKind::kPersistent &&
+              !(block->token_known && block->token == *o.token)) {
+            return token_in_use(c.protocol);
+          }
+        } else if constexpr (std::is_same_v<T, call::Acquire>) {
+          const SocketState& s = sockets_.at(c.socket);
+          if (!o.block || !o.token) return "an acquire's success needs a block and a token";
+          if (!o.block->fits()) return "the block is empty or runs past port 65535";
+          bool clash = false;
+          pool(s.protocol).ForEachOverlapping(*o.block, [&](PortRange, const Block& b) {
+            if (b.kind != BlockKind::kRuntime || b.family == s.family) clash = true;
+          });
+          if (clash) return "the block overlaps a block the model holds";
+          return token_in_use(s.protocol);
+        } else if constexpr (std::is_same_v<T, call::Bind>) {
+          const SocketState& s = sockets_.at(c.socket);
+          if (!o.port) return "a bind's success needs a port";
+          if (s.bound_port) return "the socket is bound already";
+          if (const Binding* b = pool(s.protocol).BindingAt(*o.port); b && b->of(s.family)) {
+            return absl::StrCat("port ", *o.port, " is bound by another socket of the family");
+          }
+        }
+        return "";
+      },
+      call);
+}
+
+absl::Status Machine::Adopt(const Call& call, const Outcome& outcome) {
+  // The call itself must be one the model can judge.
+  absl::StatusOr<Expectation> expectation = Expect(call);
+  if (!expectation.ok()) return expectation.status();
+  if (const std::string why = WhyNotAdoptable(call, outcome); !why.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(DescribeCall(call), " -> ", DescribeOutcome(outcome), ": ", why));
+  }
+  // A Lookup that names another token than the one the model holds: the
+  // backend's value wins from now on.
+  if (const auto* lookup = std::get_if<call::LookupPersistent>(&call);
+      lookup != nullptr && outcome.ok() && outcome.token) {
+    Block* block = mutable_pool(lookup->protocol).FindExact(lookup->block);
+    if (block != nullptr && block->kind == BlockKind::kPersistent && block->token_known &&
+        block->token != *outcome.token) {
+      ForgetToken(block->token, lookup->protocol, lookup->block.start);
+      block->token = *outcome.token;
+      RegisterToken(*outcome.token, lookup->protocol, lookup->block.start);
+    }
+  }
+  Apply(call, outcome);
   return absl::OkStatus();
 }
 

@@ -9,6 +9,17 @@ namespace r = rules;
 using E = Error;
 using rule_support::AnswerBuilder;
 
+namespace {
+
+// Every persistent call relies on POOL-PER-PROTOCOL.
+Expectation Finished(AnswerBuilder& answers, Expectation& e) {
+  answers.Finish();
+  e.also.push_back(r::kPoolPerProtocol);
+  return e;
+}
+
+}  // namespace
+
 Expectation Machine::ExpectCreate(const call::CreatePersistent& c, const ProcessState& p) const {
   Expectation e;
   e.protocol = c.protocol;
@@ -47,9 +58,9 @@ Expectation Machine::ExpectLookup(const call::LookupPersistent& c, const Process
   e.protocol = c.protocol;
   AnswerBuilder answers(e);
   const bool zero = c.block.start == 0 || c.block.count == 0;
-  // Lookup's page lists no access error: a non-elevated caller may get one,
-  // or the same answer as an elevated caller.
-  if (!p.elevated) answers.MayFail({E::kAccessDenied}, r::kLookupElevation);
+  // P-LOOKUP-ELEVATION: Lookup needs no administrator; the caller's
+  // elevation changes nothing.
+  if (!p.elevated) e.also.push_back(r::kLookupElevation);
   if (zero) answers.Fail(E::kInvalidParameter, r::kLookupZero);
   if (!zero && !c.block.fits()) {
     answers.Fail({E::kInvalidParameter, E::kNotFound}, r::kLookupPastMax);
@@ -63,20 +74,27 @@ Expectation Machine::ExpectLookup(const call::LookupPersistent& c, const Process
     }
     if (block == nullptr || block->kind != BlockKind::kPersistent) {
       answers.Fail(E::kNotFound, r::kLookupExact);
-    } else if (c.null_token) {
+      return Finished(answers, e);
+    }
+    // P-ACTIVE-STORE: whether the API sees a store=active exclusion is unknown.
+    if (block->active_only) answers.MayFail({E::kNotFound}, r::kActiveStore);
+    if (c.null_token) {
       answers.Succeed(Payload::kNothing, r::kLookupNullToken);
     } else if (block->token_known) {
       e.token = block->token;
       answers.Succeed(Payload::kExactToken, r::kLookupToken);
     } else {
-      // Unknown after a reboot, or after a Create whose Token was null.
+      // Unknown: made outside the run, after a reboot, or after a Create
+      // whose Token was null.
       e.block = c.block;
-      answers.Succeed(Payload::kUnlearnedToken, boot_ > 0 ? r::kTokenReboot : r::kCreateNullToken);
+      answers.Succeed(Payload::kUnlearnedToken,
+                      block->environment && block->active_only ? r::kEnvironmentActive
+                      : block->environment && boot_ == 0       ? r::kEnvironmentPersistent
+                      : boot_ > 0                              ? r::kTokenReboot
+                                                               : r::kCreateNullToken);
     }
   }
-  answers.Finish();
-  e.also.push_back(r::kPoolPerProtocol);
-  return e;
+  return Finished(answers, e);
 }
 
 Expectation Machine::ExpectDelete(const call::DeletePersistent& c, const ProcessState& p) const {
@@ -100,9 +118,14 @@ Expectation Machine::ExpectDelete(const call::DeletePersistent& c, const Process
       answers.Fail(E::kNotFound, r::kDeleteExact);
     } else if (block->kind == BlockKind::kRuntime) {
       answers.Fail({E::kNotFound, E::kAccessDenied}, r::kDeleteRuntime);
-    } else if (pool.AnyBindingIn(c.block)) {
-      answers.MayFail({E::kSharingViolation}, r::kDeleteInUse);
-      answers.Succeed(Payload::kNothing, r::kDeleteInUse);
+    } else {
+      // P-ACTIVE-STORE: whether the API deletes a store=active exclusion is
+      // unknown.
+      if (block->active_only) answers.MayFail({E::kNotFound}, r::kActiveStore);
+      if (pool.AnyBindingIn(c.block)) {
+        answers.MayFail({E::kSharingViolation}, r::kDeleteInUse);
+        answers.Succeed(Payload::kNothing, r::kDeleteInUse);
+      }
     }
   }
   answers.Succeed(Payload::kNothing, r::kDeleteOk);
@@ -132,7 +155,7 @@ void Machine::ApplyCall(const call::LookupPersistent& c, const Outcome& o) {
     block->token = *o.token;
     --unknown_tokens_;
     RegisterToken(*o.token, c.protocol, c.block.start);
-    PinAssociations(*o.token, c.block);
+    PinAssociations(*o.token, c.protocol, c.block);
   }
 }
 
@@ -145,7 +168,7 @@ void Machine::ApplyCall(const call::DeletePersistent& c, const Outcome&) {
   if (Block* block = pool.FindExact(doomed)) {
     if (block->token_known) {
       ForgetToken(block->token, c.protocol, doomed.start);
-    } else {
+    } else if (block->kind == BlockKind::kPersistent) {
       --unknown_tokens_;
     }
     RemoveBlock(c.protocol, doomed.start, *block);

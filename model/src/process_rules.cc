@@ -42,6 +42,18 @@ Expectation Machine::ExpectReboot() const {
   e.Allow(E::kNoError, Payload::kNothing, r::kRebootKeepsPersistent);
   e.also.push_back(r::kRebootEndsProcesses);
   e.also.push_back(r::kTokenReboot);
+  e.also.push_back(r::kRebootDropsActive);
+  // The environment's runtime blocks go too; new ones come as changes.
+  for (const PortPool& pool : pools_) {
+    bool environment = false;
+    pool.ForEachBlock([&](PortRange, const Block& b) {
+      environment = environment || (b.kind == BlockKind::kRuntime && b.environment);
+    });
+    if (environment) {
+      e.also.push_back(r::kRebootEnvironmentReplaced);
+      break;
+    }
+  }
   return e;
 }
 
@@ -52,6 +64,7 @@ Expectation Machine::ExpectSetDynamicRange(const call::SetDynamicRange& c) const
   } else {
     e.Allow(E::kInvalidParameter, Payload::kNothing, r::kDynamicRangeInvalid);
   }
+  e.also.push_back(r::kDynamicRangeFamily);
   return e;
 }
 
@@ -82,13 +95,12 @@ void Machine::CloseSocketState(SocketId id) {
   SocketState& s = it->second;
   PortPool& pool = mutable_pool(s.protocol);
   if (s.bound_port) pool.Unbind(*s.bound_port, s.family);
+  // SOCK-CLOSE: every runtime block acquired on the socket goes.
   for (uint16_t start : s.acquired) {
     if (Mutated(Mutant::kCloseKeepsBlocks)) break;
-    auto block = pool.blocks().find(start);
-    if (block != pool.blocks().end() && block->second.kind == BlockKind::kRuntime &&
-        block->second.socket == id) {
-      ForgetToken(block->second.token, s.protocol, start);
-      RemoveBlock(s.protocol, start, block->second);
+    if (const Block* block = pool.FindAcquired(start, id)) {
+      ForgetToken(block->token, s.protocol, start);
+      RemoveBlock(s.protocol, start, *block);
     }
   }
   if (auto owner = processes_.find(s.owner); owner != processes_.end()) {
@@ -113,37 +125,54 @@ void Machine::ApplyCall(const call::StartProcess& c, const Outcome& o) {
 void Machine::ApplyCall(const call::EndProcess& c, const Outcome&) { EndProcessState(c.process); }
 
 void Machine::ApplyCall(const call::Reboot&, const Outcome&) {
+  // REBOOT-ENDS-PROCESSES: every process ends, every socket closes.
   std::vector<ProcessId> live;
   for (const auto& [id, state] : processes_) live.push_back(id);
   for (ProcessId id : live) EndProcessState(id);
-  for (PortPool& pool : pools_) {
+  for (Protocol protocol : kAllProtocols) {
+    PortPool& pool = mutable_pool(protocol);
     if (Mutated(Mutant::kTokensSurviveReboot)) {
       // Their tokens stay in the index, pointing where they were.
-      const auto protocol = static_cast<Protocol>(&pool - pools_.data());
-      for (const auto& [start, block] : pool.blocks()) {
-        if (block.kind == BlockKind::kRuntime) tokens_.KeepStale({protocol, start}, block);
-      }
+      pool.ForEachBlock([&](PortRange range, const Block& block) {
+        if (block.kind == BlockKind::kRuntime || block.active_only) {
+          tokens(protocol).KeepStale({protocol, range.start}, block);
+        }
+      });
     }
+    // The runtime blocks no process of the run held (the environment's: the
+    // components re-place them after boot, REBOOT-ENV-REPLACED) and the
+    // store=active exclusions (REBOOT-DROPS-ACTIVE) go too.
     pool.RemoveRuntimeBlocks();
     pool.ClearBindings();
     if (Mutated(Mutant::kTokensSurviveReboot)) continue;
     // TOKEN-REBOOT: every persistent block forgets its token.
     for (auto& [start, block] : pool.mutable_blocks()) {
-      if (block.token_known) ++unknown_tokens_;
       block.token_known = false;
       block.token = kInvalidToken;
     }
   }
-  if (!Mutated(Mutant::kTokensSurviveReboot)) tokens_.Clear();
+  if (!Mutated(Mutant::kTokensSurviveReboot)) {
+    for (TokenIndex& index : tokens_) index.Clear();
+  }
+  unknown_tokens_ = 0;
+  for (const PortPool& pool : pools_) {
+    for (const auto& [start, block] : pool.blocks()) {
+      if (block.kind == BlockKind::kPersistent && !block.token_known) ++unknown_tokens_;
+    }
+  }
   ++boot_;
 }
 
 void Machine::ApplyCall(const call::SetDynamicRange& c, const Outcome&) {
-  mutable_pool(c.protocol).set_dynamic_range(c.range);
+  mutable_pool(c.protocol).set_dynamic_range(c.family, c.range);
 }
 
 void Machine::ApplyCall(const call::OpenSocket& c, const Outcome& o) {
-  sockets_[*o.socket] = SocketState{c.process, c.protocol, c.family, {}, {}, {}};
+  SocketState socket;
+  socket.owner = c.process;
+  socket.protocol = c.protocol;
+  socket.family = c.family;
+  sockets_[*o.socket] = std::move(socket);
   processes_[c.process].sockets.push_back(*o.socket);
   last_socket_ = std::max(last_socket_, o.socket->value);
 }
@@ -154,6 +183,12 @@ void Machine::ApplyCall(const call::CloseSocket& c, const Outcome&) { CloseSocke
 // Seeding
 
 absl::Status Machine::SeedExisting(Protocol protocol, PortRange range, BlockKind kind) {
+  return SeedExisting(
+      protocol, range,
+      kind == BlockKind::kPersistent ? EnvironmentStore::kPersistent : EnvironmentStore::kRuntime);
+}
+
+absl::Status Machine::SeedExisting(Protocol protocol, PortRange range, EnvironmentStore store) {
   if (!range.fits()) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot seed block ", FormatRange(range), ": empty or past port 65535"));
@@ -165,10 +200,12 @@ absl::Status Machine::SeedExisting(Protocol protocol, PortRange range, BlockKind
                                                  ": it overlaps a block already known"));
   }
   Block block;
-  block.kind = kind;
+  block.kind = store == EnvironmentStore::kRuntime ? BlockKind::kRuntime : BlockKind::kPersistent;
+  block.active_only = store == EnvironmentStore::kActive;
+  block.environment = true;
   block.token_known = false;
   block.token = kInvalidToken;
-  if (kind == BlockKind::kPersistent) {
+  if (block.kind == BlockKind::kPersistent) {
     ++unknown_tokens_;
   } else {
     // Owned by no process the model knows (ids start at 1), so it is another
@@ -178,6 +215,18 @@ absl::Status Machine::SeedExisting(Protocol protocol, PortRange range, BlockKind
     block.family = Family::kIpv4;
   }
   AddBlock(protocol, range, block);
+  return absl::OkStatus();
+}
+
+absl::Status Machine::SeedDynamicRange(Protocol protocol, Family family, PortRange range) {
+  // DYN-RANGE-SEEDED: netsh's limits are for its set command only; a machine
+  // may be in any range that fits.
+  if (!range.fits()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot seed the ", FamilyName(family), " ", ProtocolName(protocol),
+                     " dynamic range ", FormatRange(range), ": empty or past port 65535"));
+  }
+  mutable_pool(protocol).set_dynamic_range(family, range);
   return absl::OkStatus();
 }
 
