@@ -190,9 +190,14 @@ TEST(ReplayTest, ATokenNamedFirstAsAnArgumentIsBogus) {
       .Arg("$zz");
   EXPECT_TRUE(Replay(b.trace()).conforms);
 
+  // A bogus token's association may succeed without effect (R-ASSOC-INVALID,
+  // U4), but never with WSAEFAULT: that is for bad pointers.
   Builder accepted = b;
   accepted.Add(call::Associate{P(1), S(1)}, Ok()).Arg("$zz");
-  const ReplayResult result = Replay(accepted.trace());
+  EXPECT_TRUE(Replay(accepted.trace()).conforms);
+  Builder faulted = b;
+  faulted.Add(call::Associate{P(1), S(1)}, Err(Error::kWsaEfault)).Arg("$zz");
+  const ReplayResult result = Replay(faulted.trace());
   ASSERT_TRUE(result.diverges());
   EXPECT_THAT(Ids(*result.divergence), Contains(std::string(rules::kAssociateInvalid)));
 }
