@@ -313,7 +313,8 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
     case Payload::kWildcardBlock: {
       PortRange window = e.window;
       if (Mutated(Mutant::kWildcardOutsideDynamic) && window.start > 16) {
-        window.start -= 16;  // the faulty allocator starts 16 ports too low
+        // The faulty allocator starts 16 ports too low (start > 16: it fits).
+        window.start = static_cast<uint16_t>(window.start - 16);
       }
       o.block = pool.PickClearRun(window, e.block.count, rng_);
       if (!o.block) o.block = pool.PickClearRun(e.window, e.block.count, rng_);
@@ -333,7 +334,8 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
       if (Mutated(Mutant::kEphemeralIgnoresBlocks)) {
         // The faulty allocator looks only at bindings: find the first
         // unbound port from a random start, reserved or not.
-        for (uint32_t i = 0, from = rng_.Below(e.window.count); i < e.window.count; ++i) {
+        const uint64_t from = rng_.Below(e.window.count);
+        for (uint32_t i = 0; i < e.window.count; ++i) {
           const uint16_t port = static_cast<uint16_t>(e.window.start + (from + i) % e.window.count);
           if (!pool.BindingAt(port)) {
             o.port = port;

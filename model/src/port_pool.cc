@@ -437,13 +437,13 @@ uint32_t TokenIndex::Fingerprint(Token token) { return static_cast<uint32_t>(Mix
 
 bool TokenIndex::Holds(uint32_t location, Token token, const Pools& pools) {
   const Owner owner = OwnerAt(location);
-  return pools[static_cast<int>(owner.protocol)].FindHolding(owner.start, token) != nullptr;
+  return pools[static_cast<size_t>(owner.protocol)].FindHolding(owner.start, token) != nullptr;
 }
 
 bool TokenIndex::HoldsOther(uint32_t location, uint32_t fingerprint, Token token,
                             const Pools& pools) {
   const Owner owner = OwnerAt(location);
-  const PortPool& pool = pools[static_cast<int>(owner.protocol)];
+  const PortPool& pool = pools[static_cast<size_t>(owner.protocol)];
   for (const PortPool::Blocks* blocks : {&pool.blocks(), &pool.overlay()}) {
     auto it = blocks->find(owner.start);
     if (it != blocks->end() && it->second.token_known && it->second.token != token &&
@@ -500,7 +500,7 @@ void TokenIndex::Erase(Token token, Owner where, const Pools& pools) {
 }
 
 void TokenIndex::KeepStale(Owner owner, const Pools& pools) {
-  const PortPool::Blocks& blocks = pools[static_cast<int>(owner.protocol)].blocks();
+  const PortPool::Blocks& blocks = pools[static_cast<size_t>(owner.protocol)].blocks();
   auto block = blocks.find(owner.start);
   if (block != blocks.end()) KeepStale(owner, block->second);
 }

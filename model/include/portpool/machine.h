@@ -148,7 +148,7 @@ class Machine {
   absl::Status Adopt(const Call& call, const Outcome& outcome);
 
   // --- Inspection -----------------------------------------------------------
-  const PortPool& pool(Protocol p) const { return pools_[static_cast<int>(p)]; }
+  const PortPool& pool(Protocol p) const { return pools_[static_cast<size_t>(p)]; }
   bool IsLive(ProcessId p) const { return processes_.contains(p); }
   const ProcessState* process(ProcessId p) const;
   const SocketState* socket(SocketId s) const;
@@ -169,7 +169,7 @@ class Machine {
   int unknown_tokens() const { return unknown_tokens_; }
 
  private:
-  PortPool& mutable_pool(Protocol p) { return pools_[static_cast<int>(p)]; }
+  PortPool& mutable_pool(Protocol p) { return pools_[static_cast<size_t>(p)]; }
   absl::StatusOr<const ProcessState*> LiveProcess(ProcessId p) const;
   // The socket if it is open and belongs to `process`.
   const SocketState* OwnedSocket(ProcessId process, SocketId socket) const;
