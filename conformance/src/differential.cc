@@ -467,7 +467,8 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          s.Close(sock);
          s.Close(inside);
        }},
-      {"probe-U10-lookup-elevation", "U10: does a non-elevated Lookup work (LK-4 says it needs no administrator)?",
+      {"probe-U10-lookup-elevation",
+       "U10: does a non-elevated Lookup work (LK-4 says it needs no administrator)?",
        [](DifferentialSession& s) {
          s.NotRunnable(
              "needs an unelevated process beside an elevated one; the Windows backend runs "

@@ -56,10 +56,9 @@ TEST(DifferentialCases, NamesAreUniqueAndEveryUnknownHasAProbe) {
   }
   // The unknowns of docs/semantics.md section 4 (U8 is probed with U7, M5
   // with U1).
-  EXPECT_EQ(probes,
-            (std::set<std::string>{"U1", "U2", "U3", "U4", "U5", "U6", "U7", "U9", "U10", "U11",
-                                   "U12", "U13", "U14", "U15", "C1", "C2", "C3", "M1", "M2", "M3",
-                                   "M4", "M6", "M7"}));
+  EXPECT_EQ(probes, (std::set<std::string>{"U1",  "U2",  "U3",  "U4",  "U5",  "U6",  "U7", "U9",
+                                           "U10", "U11", "U12", "U13", "U14", "U15", "C1", "C2",
+                                           "C3",  "M1",  "M2",  "M3",  "M4",  "M6",  "M7"}));
   EXPECT_GE(names.size(), 25u);
 }
 
@@ -81,8 +80,8 @@ TEST_P(OnTheSimulator, EveryCaseConformsAndCleansUp) {
     for (const std::string& line : result.lines) account += "  " + line + "\n";
     if (result.kind == DifferentialResult::Kind::kNotRunnable) {
       EXPECT_TRUE(c.name == "probe-U10-lookup-elevation" ||
-                  c.name == "probe-U12-runtime-families" || c.name == "probe-U2-acquire-exhausted" ||
-                  c.name == "probe-U14-active-store")
+                  c.name == "probe-U12-runtime-families" ||
+                  c.name == "probe-U2-acquire-exhausted" || c.name == "probe-U14-active-store")
           << c.name;
       continue;
     }

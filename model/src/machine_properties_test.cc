@@ -116,7 +116,10 @@ RC_GTEST_PROP(MachineProperties, OnlyRuntimeBlocksOfBothFamiliesEverOverlap, ())
           next_free = r.last() + 1;
         }
       }
-      for (const auto& [start, b] : pool.overlay()) {
+      for (const auto& entry : pool.overlay()) {
+        // Named apart: clang 14 cannot capture structured bindings.
+        const auto start = entry.first;
+        const Block& b = entry.second;
         pool.ForEachOverlapping(PortRange{start, b.count}, [&](PortRange other, const Block& o) {
           if (&o == &b) return;
           PORTPOOL_REQUIRE(driver,

@@ -259,8 +259,8 @@ class Machine {
   void EndProcessState(ProcessId id);
 
   // --- Bookkeeping (machine.cc).
-  TokenIndex& tokens(Protocol p) { return tokens_[static_cast<int>(p)]; }
-  const TokenIndex& tokens(Protocol p) const { return tokens_[static_cast<int>(p)]; }
+  TokenIndex& tokens(Protocol p) { return tokens_[static_cast<size_t>(p)]; }
+  const TokenIndex& tokens(Protocol p) const { return tokens_[static_cast<size_t>(p)]; }
   void RegisterToken(Token token, Protocol protocol, uint16_t start);
   // Forgets `token`, found at the block at (protocol, start).
   void ForgetToken(Token token, Protocol protocol, uint16_t start);

@@ -83,10 +83,10 @@ class PortPool {
   // The dynamic port range of each address family (netsh int ipv4|ipv6 show
   // dynamicport): DYN-RANGE-FAMILY. Without a family, IPv4's.
   const PortRange& dynamic_range(Family family = Family::kIpv4) const {
-    return dynamic_[static_cast<int>(family)];
+    return dynamic_[static_cast<size_t>(family)];
   }
   void set_dynamic_range(Family family, PortRange range) {
-    dynamic_[static_cast<int>(family)] = range;
+    dynamic_[static_cast<size_t>(family)] = range;
   }
 
   // The block starting exactly at range.start with exactly range.count ports
