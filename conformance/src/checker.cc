@@ -106,6 +106,12 @@ absl::StatusOr<CheckedCall> Checker::Step(const Call& call) {
   if (!model_call.ok()) return model_call.status();
   absl::StatusOr<Expectation> expectation = model_.Expect(*model_call);
   if (!expectation.ok()) return expectation.status();
+  if (expectation->answers.empty()) {
+    // The model's first promise is an answer for every call it can judge:
+    // an empty set is the model's fault, not the backend's.
+    return absl::InternalError(
+        absl::StrCat("the model allows no answer at all to ", DescribeCall(*model_call)));
+  }
   absl::StatusOr<Outcome> outcome = backend_.Run(call);
   if (!outcome.ok()) return outcome.status();
   absl::StatusOr<Outcome> model_outcome = ToModel(call, *outcome);

@@ -169,6 +169,8 @@ std::string CallAgreement::Step(const Call& call, absl::StatusOr<Outcome>& outco
             absl::StrCat("one finds the call malformed, the other does not", at));
     return "";
   }
+  // The model's first promise: every call it judges has an answer.
+  REQUIRE(!expectation->answers.empty(), absl::StrCat("the model allows no answer at all", at));
   const std::set<Error> machine_errors = ErrorsOf(*expectation);
   outcome = absl::InternalError("not run: the machine and the oracle disagree");
   REQUIRE(machine_errors == allowed->errors,
