@@ -39,7 +39,8 @@ namespace portpool::cli {
 const char kCampaignUsage[] =
     "usage: portpool campaign [--seeds N] [--time-budget SECONDS] [--seed S] [--length L]\n"
     "                         [--backend simulator|windows] [--corpus DIR | --no-corpus]\n"
-    "                         [-o DIR] [--quiet]\n\n"
+    "                         [--keep-going] [--environment-rate R]\n"
+    "                         [--environment-blocks N] [-o DIR] [--quiet]\n\n"
     "Runs the conformance suite against a backend and writes a report folder:\n"
     "  1. replays every trace of the regression corpus (its recorded answers must\n"
     "     be ones the model allows), and runs each documented case's calls on the\n"
@@ -63,6 +64,15 @@ const char kCampaignUsage[] =
     "                       the source tree, or share/portpool/traces/regression\n"
     "                       of the installation)\n"
     "  --no-corpus          skip the corpus and the documented cases\n"
+    "  --keep-going         go on after a divergence in a sequence: the model\n"
+    "                       adopts the backend's answer, and every divergence\n"
+    "                       is reported, each with a shrunk trace of its own\n"
+    "  --environment-rate R the simulator also plays the rest of Windows: before\n"
+    "                       each call, with chance R (0..1), a reservation that\n"
+    "                       no process of the run made appears or goes (rules\n"
+    "                       ENV-*); the checker explains them from a listing\n"
+    "  --environment-blocks N  runtime blocks the simulator starts with, as\n"
+    "                       WinNAT and HNS leave them (default 0)\n"
     "  -o, --out DIR        the report folder (default ./portpool-report)\n"
     "  -q, --quiet          no progress on standard error\n\n"
     "Ctrl-C stops at the next sequence and writes a partial report.\n\n"
@@ -234,6 +244,9 @@ int RunCampaign(const std::vector<std::string>& raw, std::ostream& out, std::ost
                                 {"backend", "", true},
                                 {"corpus", "", true},
                                 {"no-corpus", "", false},
+                                {"keep-going", "", false},
+                                {"environment-rate", "", true},
+                                {"environment-blocks", "", true},
                                 {"out", "o", true},
                                 {"quiet", "q", false}});
   if (!args.ok()) return BadOption(err, args.status().message());
@@ -257,11 +270,31 @@ int RunCampaign(const std::vector<std::string>& raw, std::ostream& out, std::ost
     budget = value;
   }
 
+  conformance::SimulatorOptions simulator;
+  if (auto text = args->Get("environment-rate")) {
+    double value = 0;
+    if (!absl::SimpleAtod(*text, &value) || !(value >= 0) || value > 1) {
+      return BadOption(
+          err, absl::StrCat("--environment-rate must be a number from 0 to 1, not '", *text, "'"));
+    }
+    simulator.environment.rate = value;
+  }
+  auto environment_blocks = args->GetNumber("environment-blocks", 0, 0, 100);
+  if (!environment_blocks.ok()) return BadOption(err, environment_blocks.status().message());
+  simulator.environment.initial_blocks = static_cast<int>(*environment_blocks);
+
   conformance::CampaignOptions options;
   options.backend_name = args->Get("backend").value_or("simulator");
+  if (options.backend_name != "simulator" &&
+      (args->Has("environment-rate") || args->Has("environment-blocks"))) {
+    return BadOption(err,
+                     "--environment-rate and --environment-blocks are for the simulator: a real "
+                     "machine has its own environment");
+  }
+  options.checker.keep_going = args->Has("keep-going");
   if (options.backend_name == "simulator") {
-    options.make_backend = [](uint64_t s) -> std::unique_ptr<conformance::Backend> {
-      return std::make_unique<conformance::SimulatorBackend>(s);
+    options.make_backend = [simulator](uint64_t s) -> std::unique_ptr<conformance::Backend> {
+      return std::make_unique<conformance::SimulatorBackend>(s, simulator);
     };
   } else if (options.backend_name == "windows") {
 #ifdef _WIN32
