@@ -70,7 +70,10 @@ std::string CheckPool(const Machine& m, Protocol p) {
       }
     }
   }
-  for (const auto& [start, block] : pool.overlay()) {
+  for (const auto& entry : pool.overlay()) {
+    // Named apart: clang 14 cannot capture structured bindings.
+    const auto start = entry.first;
+    const Block& block = entry.second;
     if (block.kind != BlockKind::kRuntime || block.family != Family::kIpv6) {
       return absl::StrCat("overlay block ", Where(p, start), " is not an IPv6 runtime block");
     }
