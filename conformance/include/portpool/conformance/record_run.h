@@ -66,8 +66,10 @@ struct RecordResult {
                   // system, not possible on this backend, bad input); the run stopped
   };
   Kind kind = Kind::kComplete;
-  // Why the run stopped early, naming the input line; empty when complete.
+  // Why the run stopped early; empty when complete.
   std::string message;
+  // The input's line where it stopped (0: not at a step, or complete).
+  int line = 0;
   // The recorded trace: every call that ran, with its answer. Written even
   // when the run stopped early (the trailing comment says where and why).
   traces::Trace trace;
