@@ -1,6 +1,7 @@
-# Every unknown of docs/semantics.md section 4 ("### U<n>. ...") has a probe
-# trace traces/probes/U<n>-*.trace, and every probe names its unknown in a
-# provenance line ("provenance: probe U<n> ...") and says what its answers
+# Every unknown of docs/semantics.md section 4 ("### U<n>. ...", and the
+# conflicts "### C<n>. ..." and the model's own unknowns "### M<n>. ...") has a
+# probe trace traces/probes/<id>-*.trace, and every probe names its unknown in
+# a provenance line ("provenance: probe <id> ...") and says what its answers
 # would mean in comments. Probes for unknowns the document does not list are
 # an error too (ctest test trace.probes_cover_unknowns, label trace).
 #
@@ -16,10 +17,10 @@ if(NOT EXISTS "${SEMANTICS}")
   message(FATAL_ERROR "check_probes.cmake: ${SEMANTICS}: no such file")
 endif()
 
-file(STRINGS "${SEMANTICS}" headings REGEX "^### U[0-9]+\\. ")
+file(STRINGS "${SEMANTICS}" headings REGEX "^### [UCM][0-9]+\\. ")
 set(unknowns "")
 foreach(heading IN LISTS headings)
-  string(REGEX MATCH "^### U([0-9]+)\\." _ "${heading}")
+  string(REGEX MATCH "^### ([UCM][0-9]+)\\." _ "${heading}")
   list(APPEND unknowns "${CMAKE_MATCH_1}")
 endforeach()
 list(LENGTH unknowns count)
@@ -29,26 +30,26 @@ endif()
 
 set(errors "")
 foreach(n IN LISTS unknowns)
-  file(GLOB probes "${PROBES}/U${n}-*.trace")
+  file(GLOB probes "${PROBES}/${n}-*.trace")
   if(NOT probes)
-    string(APPEND errors "U${n} (${SEMANTICS}) has no probe: add ${PROBES}/U${n}-<what>.trace\n")
+    string(APPEND errors "${n} (${SEMANTICS}) has no probe: add ${PROBES}/${n}-<what>.trace\n")
   endif()
 endforeach()
 
 file(GLOB all_probes "${PROBES}/*.trace")
 foreach(probe IN LISTS all_probes)
   get_filename_component(name "${probe}" NAME)
-  if(NOT name MATCHES "^U([0-9]+)-[a-z0-9-]+\\.trace$")
-    string(APPEND errors "${probe}: a probe's name is U<n>-<what>.trace\n")
+  if(NOT name MATCHES "^([UCM][0-9]+)-[a-z0-9-]+\\.trace$")
+    string(APPEND errors "${probe}: a probe's name is U<n>-<what>.trace (or C<n>-, M<n>-)\n")
     continue()
   endif()
   set(n "${CMAKE_MATCH_1}")
   if(NOT n IN_LIST unknowns)
-    string(APPEND errors "${probe}: ${SEMANTICS} lists no unknown U${n}\n")
+    string(APPEND errors "${probe}: ${SEMANTICS} lists no unknown ${n}\n")
   endif()
-  file(STRINGS "${probe}" provenance REGEX "^provenance: probe U${n} ")
+  file(STRINGS "${probe}" provenance REGEX "^provenance: probe ${n} ")
   if(NOT provenance)
-    string(APPEND errors "${probe}: no line 'provenance: probe U${n} ...' naming its unknown\n")
+    string(APPEND errors "${probe}: no line 'provenance: probe ${n} ...' naming its unknown\n")
   endif()
   file(STRINGS "${probe}" comments REGEX "^#")
   list(LENGTH comments comment_count)

@@ -117,6 +117,20 @@ class CampaignCommand : public Command {
                    "the regression corpus (default: traces/regression of the source\n"
                    "tree, or share/portpool/traces/regression of the installation)");
     AddFlag(app, "--no-corpus", no_corpus_, "skip the corpus and the documented cases");
+    AddFlag(app, "--keep-going", keep_going_,
+            "go on after a divergence in a sequence: the model adopts the backend's\n"
+            "answer, and every divergence is reported, each with a shrunk trace of\n"
+            "its own");
+    environment_rate_option_ =
+        AddFraction(app, "--environment-rate", environment_rate_,
+                    "(simulator) before each call, with chance R, a reservation no process of\n"
+                    "the run made appears or goes, as WinNAT and HNS make them (rules ENV-*);\n"
+                    "the checker explains them from a listing",
+                    "R");
+    environment_blocks_option_ =
+        AddNumber(app, "--environment-blocks", environment_blocks_, 0, 100,
+                  "(simulator) runtime blocks the simulator starts with, as WinNAT and\n"
+                  "HNS leave them");
     AddOutputFolder(app, output_, "the report folder");
     AddFlag(app, "-q,--quiet", quiet_, "no progress on standard error");
   }
@@ -127,9 +141,19 @@ class CampaignCommand : public Command {
     }
     conformance::CampaignOptions options;
     options.backend_name = backend_;
+    options.checker.keep_going = keep_going_;
+    if (backend_ != "simulator" &&
+        (environment_rate_option_->count() > 0 || environment_blocks_option_->count() > 0)) {
+      return context.Fail(
+          "--environment-rate and --environment-blocks are for the simulator: a real machine "
+          "has its own environment");
+    }
     if (backend_ == "simulator") {
-      options.make_backend = [](uint64_t s) -> std::unique_ptr<conformance::Backend> {
-        return std::make_unique<conformance::SimulatorBackend>(s);
+      conformance::SimulatorOptions simulator;
+      simulator.environment.rate = environment_rate_;
+      simulator.environment.initial_blocks = static_cast<int>(environment_blocks_);
+      options.make_backend = [simulator](uint64_t s) -> std::unique_ptr<conformance::Backend> {
+        return std::make_unique<conformance::SimulatorBackend>(s, simulator);
       };
     } else {
 #ifdef _WIN32
@@ -247,6 +271,11 @@ class CampaignCommand : public Command {
   std::string backend_ = "simulator";
   std::string corpus_;
   bool no_corpus_ = false;
+  bool keep_going_ = false;
+  double environment_rate_ = 0;
+  uint64_t environment_blocks_ = 0;
+  CLI::Option* environment_rate_option_ = nullptr;
+  CLI::Option* environment_blocks_option_ = nullptr;
   std::string output_ = "portpool-report";
   bool quiet_ = false;
   CLI::Option* seeds_option_ = nullptr;

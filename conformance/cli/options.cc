@@ -102,6 +102,25 @@ CLI::Option* AddSeed(CLI::App& app, uint64_t& value, const std::string& help) {
   return AddNumber(app, "--seed", value, 0, UINT64_MAX, help, "S");
 }
 
+CLI::Option* AddFraction(CLI::App& app, const std::string& names, double& value,
+                         const std::string& help, const std::string& value_name) {
+  CLI::Validator check(
+      [](std::string& text) -> std::string {
+        double number = 0;
+        if (!absl::SimpleAtod(text, &number) || !(number >= 0) || number > 1) {
+          return absl::StrCat("must be a number from 0 to 1, not '", text, "'");
+        }
+        return "";
+      },
+      "", "fraction");
+  return app
+      .add_option_function<std::string>(
+          names, [&value](const std::string& text) { (void)absl::SimpleAtod(text, &value); },
+          absl::StrCat(help, " (0 to 1; default ", value, ")"))
+      ->option_text(value_name)
+      ->check(check);
+}
+
 CLI::Option* AddSeconds(CLI::App& app, const std::string& names, std::optional<double>& value,
                         double max, const std::string& help) {
   const std::string limit = Grouped(static_cast<uint64_t>(max));

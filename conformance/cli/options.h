@@ -25,6 +25,10 @@ CLI::Option* AddNumber(CLI::App& app, const std::string& names, uint64_t& value,
 // --seed S: any 64-bit seed, 0 to 2^64-1.
 CLI::Option* AddSeed(CLI::App& app, uint64_t& value, const std::string& help);
 
+// A number from 0 to 1 (a chance per call), "--environment-rate R".
+CLI::Option* AddFraction(CLI::App& app, const std::string& names, double& value,
+                         const std::string& help, const std::string& value_name = "R");
+
 // A number of seconds above 0 and at most `max`.
 CLI::Option* AddSeconds(CLI::App& app, const std::string& names, std::optional<double>& value,
                         double max, const std::string& help);

@@ -1,4 +1,7 @@
-// `portpool replay FILE...`: checks recorded traces against the model.
+// `portpool replay FILE...`: checks recorded traces against the model. For
+// each file, either "FILE: conforms (N steps)" or the first divergence with the
+// rules behind it (every divergence with --keep-going, each with a trace of its
+// own, shrunk); --coverage adds the per-rule table over all files.
 #include <algorithm>
 #include <map>
 #include <string>
@@ -10,10 +13,41 @@
 #include "portpool/conformance/replay_json.h"
 #include "portpool/traces/print.h"
 #include "portpool/traces/replay.h"
+#include "portpool/traces/shrink.h"
 #include "trace_io.h"
 
 namespace portpool::cli {
 namespace {
+
+// With --keep-going: each divergence after the first, and a minimal trace
+// of its own when one exists (traces::IsolateDivergence), then why the
+// replay stopped early if the model could not adopt an answer.
+void PrintLaterDivergences(const std::string& file, const traces::Trace& trace,
+                           const traces::ReplayResult& result, std::ostream& out) {
+  std::vector<size_t> earlier = {result.divergence->step};
+  for (const traces::Divergence& d : result.later_divergences) {
+    out << "\n(after a divergence) " << FormatDivergence(file, d);
+    absl::StatusOr<traces::Trace> own = traces::IsolateDivergence(trace, earlier, d.step);
+    absl::StatusOr<traces::ShrinkResult> shrunk =
+        own.ok() ? traces::Shrink(*own, {.source_name = absl::StrCat(file, " step ", d.step + 1)})
+                 : absl::StatusOr<traces::ShrinkResult>(own.status());
+    if (shrunk.ok()) {
+      out << "its own minimal trace (" << shrunk->shrunk_steps << " steps):\n"
+          << traces::Print(shrunk->trace);
+    } else {
+      out << "no trace of its own: " << shrunk.status().message() << "\n";
+    }
+    earlier.push_back(d.step);
+  }
+  if (result.lost) {
+    out << "\n"
+        << file << ": stopped at line "
+        << (result.later_divergences.empty() ? result.divergence->line
+                                             : result.later_divergences.back().line)
+        << ": the model cannot follow the recorded answer (" << *result.lost
+        << "), so no later step can be judged\n";
+  }
+}
 
 class ReplayCommand : public Command {
  public:
@@ -35,6 +69,10 @@ class ReplayCommand : public Command {
             "then print how often each rule of the catalogue was exercised, over all\n"
             "files (zero rows included)");
     AddFlag(app, "-v,--verbose", verbose_, "print every step with the rule it matched");
+    AddFlag(app, "--keep-going", keep_going_,
+            "go on after a divergence: the model adopts the recorded answer and\n"
+            "every later divergence is printed too, each with a shrunk trace of its\n"
+            "own where the run without the earlier divergent steps still reaches it");
     AddFlag(app, "--json", json_,
             "print the results as one JSON document on standard output instead\n"
             "(files, verdicts, divergences, coverage, the tool's version); errors\n"
@@ -58,7 +96,7 @@ class ReplayCommand : public Command {
         continue;
       }
       const std::string name = path == "-" ? "<stdin>" : path;
-      traces::ReplayResult result = traces::Replay(*trace);
+      traces::ReplayResult result = traces::Replay(*trace, {.keep_going = keep_going_});
       if (verbose_ && !json_) {
         for (const traces::StepVerdict& v : result.verdicts) {
           out << Where(name, v.line, v.step) << ": " << traces::PrintStep(trace->steps[v.step])
@@ -70,7 +108,10 @@ class ReplayCommand : public Command {
         context.Say(FormatReplayError(name, *result.error));
         exit_code = std::max(exit_code, kExitBadInput);
       } else if (result.divergence) {
-        if (!json_) out << FormatDivergence(name, *result.divergence);
+        if (!json_) {
+          out << FormatDivergence(name, *result.divergence);
+          PrintLaterDivergences(name, *trace, result, out);
+        }
         exit_code = std::max(exit_code, kExitDivergence);
       } else if (!json_) {
         out << name << ": conforms (" << result.steps_checked << " steps)\n";
@@ -91,6 +132,7 @@ class ReplayCommand : public Command {
   std::vector<std::string> files_;
   bool coverage_ = false;
   bool verbose_ = false;
+  bool keep_going_ = false;
   bool json_ = false;
 };
 

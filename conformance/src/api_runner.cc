@@ -106,14 +106,27 @@ absl::StatusOr<Outcome> ApiRunner::Run(win32::Api& api, const Call& call) {
           win32::INET_PORT_RESERVATION_TOKEN token{c.token};
           unsigned char in[sizeof(token)] = {};
           std::memcpy(in, &token, sizeof(token));
+          // The output buffer "must be set to zero" (R-IOCTL-OUTBUF); a call
+          // that says otherwise gets one of that size, up to 64 bytes.
+          unsigned char out[64] = {};
+          const uint32_t out_size = std::min<uint32_t>(c.out_size, sizeof(out));
           win32::DWORD bytes = 0;
           const win32::DWORD code = std::is_same_v<T, call::Release>
                                         ? win32::DWORD{SIO_RELEASE_PORT_RESERVATION}
                                         : win32::DWORD{SIO_ASSOCIATE_PORT_RESERVATION};
-          const int rc = api.WSAIoctl(
-              handle_of(c.process, c.socket), code, c.in_size == 0 ? nullptr : in,
-              std::min<uint32_t>(c.in_size, sizeof(in)), nullptr, 0, &bytes, nullptr, nullptr);
+          const int rc =
+              api.WSAIoctl(handle_of(c.process, c.socket), code, c.in_size == 0 ? nullptr : in,
+                           std::min<uint32_t>(c.in_size, sizeof(in)), out_size == 0 ? nullptr : out,
+                           out_size, &bytes, nullptr, nullptr);
           if (rc != 0) return Failed(api.WSAGetLastError());
+          // U15: the bytes a success reports are unknown, but only 0 (no
+          // output) or 8 (the token) are plausible; anything else is a
+          // finding the trace format cannot carry, so it stops the run.
+          if (bytes != 0 && bytes != sizeof(token)) {
+            return absl::InternalError(absl::StrCat(
+                DescribeCall(call), " succeeded and returned ", bytes,
+                " bytes; U15 (docs/semantics.md) allows 0 or 8: record this as its answer"));
+          }
           return o;
         } else if constexpr (std::is_same_v<T, call::Bind>) {
           const win32::SOCKET s = handle_of(c.process, c.socket);

@@ -127,13 +127,18 @@ class Campaign {
   void RunSurfaceCases();
   void RunSequences();
   void RunSequence(uint64_t seed, const Capabilities& capabilities);
+  // keep_going: every divergence of the sequence, each with a trace of its
+  // own (traces::IsolateDivergence) where one exists.
+  void RunSequenceKeepingGoing(uint64_t seed, const std::vector<StepSpec>& steps, Backend& backend,
+                               Checker& checker, const std::string& provenance);
 
   // Records a divergence: counts it, and unless one with the same signature
   // is kept already (or enough are kept), shrinks and keeps it. `verdict`
   // is the checker's, for a divergence a replay does not reproduce; nullptr
   // for one found by replay.
   void AddDivergence(CampaignDivergence divergence, const std::string& signature,
-                     const Verdict* verdict, const Call* call, const Outcome* outcome);
+                     const Verdict* verdict, const Call* call, const Outcome* outcome,
+                     bool shrink = true);
 
   const CampaignOptions& options_;
   Clock::time_point start_;
@@ -298,6 +303,12 @@ void Campaign::RunSequence(uint64_t seed, const Capabilities& capabilities) {
   const std::vector<StepSpec> steps = GenerateSequence(seed, options_.length, capabilities);
   std::unique_ptr<Backend> backend = options_.make_backend(seed);
   Checker checker(*backend, options_.checker);
+  if (options_.checker.keep_going) {
+    RunSequenceKeepingGoing(
+        seed, steps, *backend, checker,
+        absl::StrCat(backend->Describe(), " length=", options_.length, " campaign keep-going"));
+    return;
+  }
   absl::StatusOr<std::optional<CheckedCall>> divergent = RunSteps(steps, checker);
   result_.sequence_calls += static_cast<int64_t>(checker.history().size());
   result_.coverage.Merge(checker.coverage());
@@ -329,8 +340,66 @@ void Campaign::RunSequence(uint64_t seed, const Capabilities& capabilities) {
                 &call.call, &call.outcome);
 }
 
+void Campaign::RunSequenceKeepingGoing(uint64_t seed, const std::vector<StepSpec>& steps,
+                                       Backend& backend, Checker& checker,
+                                       const std::string& provenance) {
+  absl::StatusOr<std::vector<size_t>> divergent = RunStepsKeepingGoing(steps, checker);
+  const std::vector<CheckedCall>& history = checker.history();
+  result_.sequence_calls += static_cast<int64_t>(history.size());
+  result_.coverage.Merge(checker.coverage());
+  if (seed == options_.first_seed && result_.sequences == 0) {
+    result_.sample_trace = Record(history, provenance);
+    result_.sample_state = checker.model();
+    result_.sample_diverged = divergent.ok() && !divergent->empty();
+  }
+  if (!divergent.ok()) {
+    result_.errors.push_back(absl::StrCat("sequence seed=", seed, ": after ", history.size(),
+                                          " calls: ", divergent.status().message()));
+    return;
+  }
+  const traces::Trace whole = Record(history, provenance);
+  for (size_t k = 0; k < divergent->size(); ++k) {
+    const size_t at = (*divergent)[k];
+    const CheckedCall& call = history[at];
+    CampaignDivergence d;
+    d.origin = CampaignDivergence::Origin::kSequence;
+    d.found_by =
+        k == 0 ? absl::StrCat("sequence seed=", seed)
+               : absl::StrCat("sequence seed=", seed, " call ", at + 1, " (after a divergence)");
+    d.seed = seed;
+    d.backend = backend.Describe();
+    d.explanation = call.verdict.explanation;
+    const bool last = k + 1 == divergent->size();
+    if (last && checker.lost()) {
+      absl::StrAppend(&d.explanation, "; the model cannot follow this answer (", checker.why_lost(),
+                      "), so the sequence stopped here");
+    }
+    bool shrink = true;
+    if (k == 0) {
+      d.original =
+          Record({history.begin(), history.begin() + static_cast<ptrdiff_t>(at) + 1}, provenance);
+    } else {
+      const std::vector<size_t> earlier(divergent->begin(),
+                                        divergent->begin() + static_cast<ptrdiff_t>(k));
+      absl::StatusOr<traces::Trace> own = traces::IsolateDivergence(whole, earlier, at);
+      if (own.ok()) {
+        d.original = *std::move(own);
+      } else {
+        // Only the whole run reaches it: keep the run up to it, unshrunk.
+        d.original =
+            Record({history.begin(), history.begin() + static_cast<ptrdiff_t>(at) + 1}, provenance);
+        d.shrink_note = std::string(own.status().message());
+        shrink = false;
+      }
+    }
+    AddDivergence(std::move(d), Signature(call.call, VerdictRules(call.verdict)), &call.verdict,
+                  &call.call, &call.outcome, shrink);
+  }
+}
+
 void Campaign::AddDivergence(CampaignDivergence d, const std::string& signature,
-                             const Verdict* verdict, const Call* call, const Outcome* outcome) {
+                             const Verdict* verdict, const Call* call, const Outcome* outcome,
+                             bool shrink) {
   ++result_.divergence_count;
   if (auto it = kept_by_signature_.find(signature); it != kept_by_signature_.end()) {
     result_.divergences[it->second].also_found_by.push_back(d.found_by);
@@ -343,7 +412,9 @@ void Campaign::AddDivergence(CampaignDivergence d, const std::string& signature,
   shrink_options.source_name = d.origin == CampaignDivergence::Origin::kSequence
                                    ? absl::StrCat("campaign sequence seed=", d.seed)
                                    : d.trace_path;
-  absl::StatusOr<traces::ShrinkResult> shrunk = traces::Shrink(d.original, shrink_options);
+  absl::StatusOr<traces::ShrinkResult> shrunk =
+      shrink ? traces::Shrink(d.original, shrink_options)
+             : absl::StatusOr<traces::ShrinkResult>(absl::FailedPreconditionError(d.shrink_note));
   if (shrunk.ok()) {
     d.minimal = std::move(shrunk->trace);
     d.shrunk = true;
@@ -362,7 +433,9 @@ void Campaign::AddDivergence(CampaignDivergence d, const std::string& signature,
     d.shrink_note = std::string(shrunk.status().message());
   }
   const traces::ReplayResult replay = traces::Replay(d.minimal);
-  if (replay.divergence) {
+  // An unshrunk run past earlier divergences replays to the first of them,
+  // not to this one: cite the checker's verdict then.
+  if (replay.divergence && shrink) {
     d.divergence = *replay.divergence;
     d.minimal_diverges_on_replay = true;
   } else if (verdict != nullptr) {

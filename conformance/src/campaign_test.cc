@@ -16,6 +16,7 @@
 #include "portpool/conformance/simulator_backend.h"
 #include "portpool/mutant.h"
 #include "portpool/traces/replay.h"
+#include "testing/hidden_environment_backend.h"
 
 namespace portpool::conformance {
 namespace {
@@ -93,6 +94,74 @@ TEST(CampaignTest, AShortCampaignOnTheSimulatorConforms) {
   EXPECT_EQ(VerdictWord(*result), "CONFORMS");
 }
 
+// ENV-*: the simulator plays HNS, WinNAT and an administrator's netsh while
+// the sequences run; every answer they change is explained by a listing.
+TEST(CampaignTest, WithEnvironmentChangesTheSimulatorConforms_ENV_RUNTIME_BLOCK) {
+  SimulatorOptions simulator;
+  simulator.environment.rate = 0.1;
+  simulator.environment.initial_blocks = 2;
+  CampaignOptions options;
+  options.make_backend = [simulator](uint64_t seed) -> std::unique_ptr<Backend> {
+    return std::make_unique<SimulatorBackend>(seed, simulator);
+  };
+  options.seeds = 40;
+  options.length = 80;
+  absl::StatusOr<CampaignResult> result = RunCampaign(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->conforms()) << ReportMarkdown(*result);
+  EXPECT_GT(result->coverage.Get(rules::kEnvironmentRuntime).checked, 0)
+      << "no answer needed the environment to explain it";
+}
+
+// A block that appears and that no listing shows cannot be explained: the
+// campaign diverges and says that the fresh listing explained nothing.
+TEST(CampaignTest, AnInjectedUnexplainedBlockDivergesAndIsNamed) {
+  CampaignOptions options;
+  options.make_backend = [](uint64_t seed) -> std::unique_ptr<Backend> {
+    auto backend = std::make_unique<testing::HiddenEnvironmentBackend>(seed);
+    // Where the generated sequences play (steps.h: a window at 5000).
+    for (Protocol protocol : kAllProtocols) {
+      EXPECT_TRUE(backend->Inject(
+          call::EnvironmentBlock{true, EnvironmentStore::kRuntime, protocol, PortRange{5000, 8}}));
+    }
+    return backend;
+  };
+  options.seeds = 20;
+  options.surface_cases = false;
+  absl::StatusOr<CampaignResult> result = RunCampaign(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_FALSE(result->divergences.empty()) << ReportMarkdown(*result);
+  const CampaignDivergence& d = result->divergences.front();
+  EXPECT_THAT(d.explanation, HasSubstr("a fresh listing shows no reservation made or dropped "
+                                       "outside the run that would explain it"));
+  EXPECT_THAT(d.backend, HasSubstr("hidden: environment adds runtime tcp block 5000-5007"));
+}
+
+// keep_going: one sequence of a faulty simulator reports every divergence,
+// the later ones marked, and each kept divergence has its own trace.
+TEST(CampaignTest, KeepGoingReportsEveryDivergenceOfASequence) {
+  CampaignOptions options = Simulator(Mutant::kAccessAndInUseSwapped);
+  options.checker.keep_going = true;
+  options.seeds = 30;
+  options.length = 160;
+  options.max_kept_divergences = 1000;
+  absl::StatusOr<CampaignResult> result = RunCampaign(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  CampaignOptions first_only = Simulator(Mutant::kAccessAndInUseSwapped);
+  first_only.seeds = 30;
+  first_only.length = 160;
+  absl::StatusOr<CampaignResult> stopped = RunCampaign(first_only);
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_GT(result->divergence_count, stopped->divergence_count);
+  bool later = false;
+  for (const CampaignDivergence& d : result->divergences) {
+    for (const std::string& found : d.also_found_by) later |= absl::StrContains(found, "after a");
+    later |= absl::StrContains(d.found_by, "after a divergence");
+    EXPECT_FALSE(d.minimal.steps.empty());
+  }
+  EXPECT_TRUE(later) << ReportMarkdown(*result);
+}
+
 TEST(CampaignTest, TheSameOptionsGiveTheSameReport) {
   CampaignOptions options = Simulator();
   options.first_seed = 1000;
@@ -113,7 +182,7 @@ TEST(CampaignTest, TheSameOptionsGiveTheSameReport) {
 
 TEST(CampaignTest, TheSameOptionsWriteByteIdenticalReportFolders) {
   const std::filesystem::path base =
-      std::filesystem::path(testing::TempDir()) / "campaign_identical";
+      std::filesystem::path(::testing::TempDir()) / "campaign_identical";
   std::filesystem::remove_all(base);
   CampaignOptions options = Simulator(Mutant::kOverlapMissesLowEnd);
   options.seeds = 30;
@@ -223,7 +292,7 @@ TEST(CampaignTest, AMutantIsAlsoCaughtByTheDocumentedCasesOnTheBackend) {
 
 TEST(CampaignTest, ADivergentCorpusTraceIsReportedShrunk) {
   const std::filesystem::path dir =
-      std::filesystem::path(testing::TempDir()) / "campaign_divergent_corpus";
+      std::filesystem::path(::testing::TempDir()) / "campaign_divergent_corpus";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "overlap.trace") << "portpool-trace 1\n"
@@ -332,7 +401,7 @@ TEST(CampaignTest, BadOptionsAreErrors) {
 
 TEST(CampaignTest, ACorpusFileThatDoesNotParseIsAnErrorNamingIt) {
   const std::filesystem::path dir =
-      std::filesystem::path(testing::TempDir()) / "campaign_bad_corpus";
+      std::filesystem::path(::testing::TempDir()) / "campaign_bad_corpus";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "garbage.trace") << "this is not a trace\n";

@@ -143,12 +143,14 @@ Outcome DifferentialSession::Acquire(SocketId socket, uint16_t start, uint16_t c
   return Do(call::Acquire{process_, socket, PortRange{start, count}, in_size, out_size});
 }
 
-Outcome DifferentialSession::Release(SocketId socket, Token token, uint32_t in_size) {
-  return Do(call::Release{process_, socket, token, in_size});
+Outcome DifferentialSession::Release(SocketId socket, Token token, uint32_t in_size,
+                                     uint32_t out_size) {
+  return Do(call::Release{process_, socket, token, in_size, out_size});
 }
 
-Outcome DifferentialSession::Associate(SocketId socket, Token token, uint32_t in_size) {
-  return Do(call::Associate{process_, socket, token, in_size});
+Outcome DifferentialSession::Associate(SocketId socket, Token token, uint32_t in_size,
+                                       uint32_t out_size) {
+  return Do(call::Associate{process_, socket, token, in_size, out_size});
 }
 
 Outcome DifferentialSession::Bind(SocketId socket, uint16_t port) {
@@ -431,9 +433,9 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          s.Close(b);
        }},
 
-      // --- One probe per unknown (docs/semantics.md, section 4) ---------------------
-      {"probe-U1-null-token",
-       "U1: what do Create and Lookup do with a NULL Token pointer? Does Create then make the "
+      // --- Probes of the unknowns (docs/semantics.md, section 4) ---------------------
+      {"probe-M1-null-token",
+       "M1: what do Create and Lookup do with a NULL Token pointer? Does Create then make the "
        "block? (Answers: ERROR_INVALID_PARAMETER, ERROR_NOACCESS, or success writing nothing; "
        "a fault is reported as a harness error.)",
        [](DifferentialSession& s) {
@@ -445,8 +447,8 @@ const std::vector<DifferentialCase>& DifferentialCases() {
            s.Delete(p, s.Port(0), 1);
          }
        }},
-      {"probe-U2-error-order",
-       "U2: which code wins when several errors apply (the elevated combinations: count 0 on "
+      {"probe-M2-error-order",
+       "M2: which code wins when several errors apply (the elevated combinations: count 0 on "
        "a bound port; an acquire with both buffers short; an acquire over a persistent block "
        "and a bound port at once; a Delete of a missing block with count 0)?",
        [](DifferentialSession& s) {
@@ -465,14 +467,15 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          s.Close(sock);
          s.Close(inside);
        }},
-      {"probe-U3-lookup-elevation", "U3: does a non-elevated Lookup work?",
+      {"probe-U10-lookup-elevation",
+       "U10: does a non-elevated Lookup work (LK-4 says it needs no administrator)?",
        [](DifferentialSession& s) {
          s.NotRunnable(
              "needs an unelevated process beside an elevated one; the Windows backend runs "
              "only the current process");
        }},
-      {"probe-U4-past-max",
-       "U4: do Lookup and Delete of a block running past 65535 give ERROR_INVALID_PARAMETER or "
+      {"probe-U5-past-max",
+       "U5: do Lookup and Delete of a block running past 65535 give ERROR_INVALID_PARAMETER or "
        "ERROR_NOT_FOUND? (Delete runs only when the sandbox window reaches 65535.)",
        [](DifferentialSession& s) {
          for (Protocol p : {kTcp, kUdp}) {
@@ -481,8 +484,8 @@ const std::vector<DifferentialCase>& DifferentialCases() {
            s.Delete(p, 65530, 10);
          }
        }},
-      {"probe-U5-delete-in-use",
-       "U5: may a persistent block be deleted while a socket has a port bound from it, and "
+      {"probe-U7-delete-in-use",
+       "U7 and U8: may a persistent block be deleted while a socket has a port bound from it, and "
        "what then? What does a bind through an association whose block was deleted do? What "
        "does Delete answer for the caller's own runtime block?",
        [](DifferentialSession& s) {
@@ -506,8 +509,8 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          s.Close(gone);
          s.Close(owner);
        }},
-      {"probe-U6-acquire-codes",
-       "U6: which code does SIO_ACQUIRE_PORT_RESERVATION give for NumberOfPorts 0 (wildcard "
+      {"probe-U3-acquire-codes",
+       "U3: which code does SIO_ACQUIRE_PORT_RESERVATION give for NumberOfPorts 0 (wildcard "
        "and specific) and for a specific block past 65535 (only when the window reaches it)?",
        [](DifferentialSession& s) {
          const SocketId sock = s.Socket(kTcp);
@@ -517,8 +520,8 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          s.Note("Not here: exhaustion (it needs a small dynamic range, which is never changed).");
          s.Close(sock);
        }},
-      {"probe-U7-bad-tokens",
-       "U7: which codes do release and associate give for token 0, a made-up token, a "
+      {"probe-U4-bad-tokens",
+       "U4: which codes do release and associate give for token 0, a made-up token, a "
        "persistent token (release), a token acquired on another socket of the process "
        "(release), a UDP token on a TCP socket (associate), and after bind (associate)?",
        [](DifferentialSession& s) {
@@ -542,14 +545,14 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          s.Note("Not here: tokens of another process (they need a second process).");
          for (SocketId id : {sock, other, udp, tcp, bound}) s.Close(id);
        }},
-      {"probe-U8-runtime-families",
-       "U8: does a runtime block acquired on an AF_INET socket stop AF_INET6 binds of another "
+      {"probe-U12-runtime-families",
+       "U12: does a runtime block acquired on an AF_INET socket stop AF_INET6 binds of another "
        "process, and the other way round?",
        [](DifferentialSession& s) {
          s.NotRunnable("needs a second process; the Windows backend runs only the current process");
        }},
-      {"probe-U9-bind-into-persistent",
-       "U9: can an (elevated) process bind a specific port inside a persistent block without "
+      {"probe-C1-bind-into-persistent",
+       "C1: can an (elevated) process bind a specific port inside a persistent block without "
        "association, for TCP and UDP, IPv4 and IPv6?",
        [](DifferentialSession& s) {
          for (Protocol p : {kTcp, kUdp}) {
@@ -564,8 +567,8 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          }
          s.Note("Not here: the unelevated binder (needs an unelevated process).");
        }},
-      {"probe-U10-associated-bind-failures",
-       "U10: which code does bind give through an association when the block has no free "
+      {"probe-U1-associated-bind-failures",
+       "U1, M5, U7: which code does bind give through an association when the block has no free "
        "port, when the port is outside the block, and when the block has gone?",
        [](DifferentialSession& s) {
          const Outcome one = s.Create(kTcp, s.Port(0), 1);
@@ -589,6 +592,135 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          s.Delete(kTcp, s.Port(12), 2);
          s.Bind(gone_specific, s.Port(13));
          for (SocketId id : {a, b, outside, gone, gone_specific}) s.Close(id);
+       }},
+      {"probe-U2-acquire-exhausted",
+       "U2: which code does a wildcard acquire give when no free block of its size is left?",
+       [](DifferentialSession& s) {
+         s.NotRunnable(
+             "needs a small dynamic range or a full one, and a real machine's range is never "
+             "changed");
+       }},
+      {"probe-U6-delete-exact",
+       "U6: does Delete remove only the block it names exactly (netsh's reference says so, "
+       "DL-4), answering ERROR_NOT_FOUND for a sub-range, a super-range and a shifted range?",
+       [](DifferentialSession& s) {
+         s.Create(kTcp, s.Port(0), 4);
+         s.Delete(kTcp, s.Port(0), 2);
+         s.Delete(kTcp, s.Port(0), 5);
+         s.Delete(kTcp, s.Port(1), 4);
+         s.Lookup(kTcp, s.Port(0), 4);
+         s.Delete(kTcp, s.Port(0), 4);
+       }},
+      {"probe-U9-create-over-runtime",
+       "U9: does a Create over a runtime block (here the caller's own) give "
+       "ERROR_SHARING_VIOLATION (32), as for a persistent one?",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kUdp);
+         s.Acquire(sock, s.Port(0), 4);
+         s.Create(kUdp, s.Port(2), 4);
+         s.Close(sock);
+         s.Create(kUdp, s.Port(2), 4);
+       }},
+      {"probe-U11-token-namespaces",
+       "U11: do a TCP and a UDP reservation ever get the same token, and does a token change "
+       "across Create, Lookup and a runtime acquire of the same ports in the other protocol?",
+       [](DifferentialSession& s) {
+         const Outcome tcp = s.Create(kTcp, s.Port(0), 2);
+         const Outcome udp = s.Create(kUdp, s.Port(0), 2);
+         s.Lookup(kTcp, s.Port(0), 2);
+         s.Lookup(kUdp, s.Port(0), 2);
+         const SocketId sock = s.Socket(kTcp);
+         s.Acquire(sock, s.Port(4), 2);
+         s.Note("Compare the tokens of the trace: equal values would show one namespace each.");
+         s.Close(sock);
+         (void)tcp;
+         (void)udp;
+       }},
+      {"probe-U13-wildcard-placement",
+       "U13: where do wildcard blocks land in the dynamic range: lowest first, or scattered?",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         for (int i = 0; i < 4; ++i) s.Acquire(sock, 0, 8);
+         s.Close(sock);
+       }},
+      {"probe-U14-active-store",
+       "U14: does the API's Lookup (and Delete) see a store=active exclusion?",
+       [](DifferentialSession& s) {
+         s.NotRunnable(
+             "needs `netsh ... add excludedportrange ... store=active` made first, which the "
+             "run never does on a real machine");
+       }},
+      {"probe-U15-bytes-returned",
+       "U15: how many bytes do a successful ASSOCIATE and RELEASE report (0 or 8)? The run "
+       "stops with a harness error naming U15 for any other count.",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         const Outcome block = s.Acquire(sock, s.Port(0), 2);
+         s.Associate(sock, TokenOf(block));
+         s.Release(sock, TokenOf(block));
+         s.Close(sock);
+       }},
+      {"probe-C2-bind-into-own-runtime",
+       "C2: may a process bind a port of its own runtime block without associating?",
+       [](DifferentialSession& s) {
+         const SocketId holder = s.Socket(kTcp);
+         s.Acquire(holder, s.Port(0), 4);
+         const SocketId other = s.Socket(kTcp);
+         s.Bind(other, s.Port(1));
+         s.Bind(holder, s.Port(2));
+         s.Close(other);
+         s.Close(holder);
+       }},
+      {"probe-C3-cross-protocol",
+       "C3: does a runtime block of one protocol stop a specific acquire of the other over it?",
+       [](DifferentialSession& s) {
+         const SocketId udp = s.Socket(kUdp);
+         s.Acquire(udp, s.Port(0), 4);
+         const SocketId tcp = s.Socket(kTcp);
+         s.Acquire(tcp, s.Port(2), 4);
+         s.Close(tcp);
+         s.Close(udp);
+       }},
+      {"probe-M3-short-input",
+       "M3: which code do the ioctls give for a short or missing input buffer: WSAEINVAL or "
+       "WSAEFAULT?",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         s.Acquire(sock, s.Port(0), 1, /*in_size=*/2);
+         s.Acquire(sock, s.Port(0), 1, /*in_size=*/0);
+         s.Release(sock, Sandbox::kBogusToken, /*in_size=*/4);
+         s.Associate(sock, Sandbox::kBogusToken, /*in_size=*/0);
+         s.Close(sock);
+       }},
+      {"probe-M4-other-family-binding",
+       "M4: may an IPv6 socket bind a port an IPv4 socket holds (no IPV6_V6ONLY tracked)?",
+       [](DifferentialSession& s) {
+         const SocketId v4 = s.Socket(kTcp, Family::kIpv4);
+         s.Bind(v4, s.Port(0));
+         const SocketId v6 = s.Socket(kTcp, Family::kIpv6);
+         s.Bind(v6, s.Port(0));
+         s.Close(v6);
+         s.Close(v4);
+       }},
+      {"probe-M6-acquire-on-bound",
+       "M6: does an acquire on a socket that is already bound go ahead?",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         s.Bind(sock, s.Port(0));
+         s.Acquire(sock, s.Port(4), 2);
+         s.Close(sock);
+       }},
+      {"probe-M7-output-buffer",
+       "M7: what do ASSOCIATE and RELEASE answer when given an output buffer (documented: must "
+       "be zero)?",
+       [](DifferentialSession& s) {
+         const SocketId sock = s.Socket(kTcp);
+         const Outcome block = s.Acquire(sock, s.Port(0), 2);
+         const SocketId other = s.Socket(kTcp);
+         s.Associate(other, TokenOf(block), call::kTokenSize, /*out_size=*/8);
+         s.Release(sock, TokenOf(block), call::kTokenSize, /*out_size=*/8);
+         s.Close(other);
+         s.Close(sock);
        }},
   };
   return *cases;

@@ -103,6 +103,15 @@ std::vector<std::string> NetshSnapshotCommands() {
       "netsh int ipv4 show excludedportrange protocol=udp",
       "netsh int ipv4 show dynamicport tcp",
       "netsh int ipv4 show dynamicport udp",
+      "netsh int ipv6 show dynamicport tcp",
+      "netsh int ipv6 show dynamicport udp",
+  };
+}
+
+std::vector<std::string> NetshPersistentStoreCommands() {
+  return {
+      "netsh int ipv4 show excludedportrange protocol=tcp store=persistent",
+      "netsh int ipv4 show excludedportrange protocol=udp store=persistent",
   };
 }
 
@@ -129,7 +138,21 @@ absl::StatusOr<MachineSnapshot> ReadNetshSnapshot(const CommandRunner& run) {
         return absl::InvalidArgumentError(
             absl::StrCat("'", commands[i], "': ", range.status().message()));
       }
-      snapshot.of(protocol).dynamic = *range;
+      (i < 4 ? snapshot.of(protocol).dynamic : snapshot.of(protocol).dynamic_ipv6) = *range;
+    }
+  }
+  // Administered entries the persistent store lacks are store=active ones.
+  const std::vector<std::string> stores = NetshPersistentStoreCommands();
+  for (size_t i = 0; i < stores.size(); ++i) {
+    absl::StatusOr<std::string> output = run(stores[i]);
+    if (!output.ok()) continue;
+    auto persistent = ParseExcludedPortRanges(*output);
+    if (!persistent.ok()) continue;
+    for (ExcludedRange& entry : snapshot.of(i == 0 ? Protocol::kTcp : Protocol::kUdp).excluded) {
+      entry.active_only = entry.administered && std::none_of(persistent->begin(), persistent->end(),
+                                                             [&](const ExcludedRange& p) {
+                                                               return p.range == entry.range;
+                                                             });
     }
   }
   return snapshot;
@@ -140,19 +163,21 @@ absl::Status SeedModel(const MachineSnapshot& snapshot, Machine& model,
   for (Protocol protocol : kAllProtocols) {
     const ProtocolSnapshot& s = snapshot.of(protocol);
     for (const ExcludedRange& excluded : s.excluded) {
-      absl::Status seeded =
-          model.SeedExisting(protocol, excluded.range,
-                             excluded.administered ? BlockKind::kPersistent : BlockKind::kRuntime);
+      const EnvironmentStore store = !excluded.administered ? EnvironmentStore::kRuntime
+                                     : excluded.active_only ? EnvironmentStore::kActive
+                                                            : EnvironmentStore::kPersistent;
+      absl::Status seeded = model.SeedExisting(protocol, excluded.range, store);
       if (!seeded.ok() && warnings != nullptr) {
         warnings->push_back(absl::StrCat("left out of the model: ", seeded.message()));
       }
     }
-    const Call call = call::SetDynamicRange{protocol, s.dynamic};
-    Outcome ok;
-    if (absl::Status set = model.Observe(call, ok); !set.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the model cannot hold the ", ProtocolName(protocol), " dynamic range ",
-                       FormatRange(s.dynamic), ": ", set.message()));
+    for (Family family : {Family::kIpv4, Family::kIpv6}) {
+      const PortRange range = family == Family::kIpv4 ? s.dynamic : s.dynamic_ipv6;
+      if (absl::Status set = model.SeedDynamicRange(protocol, family, range); !set.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the model cannot hold the ", FamilyName(family), " ", ProtocolName(protocol),
+            " dynamic range ", FormatRange(range), ": ", set.message()));
+      }
     }
   }
   return absl::OkStatus();
@@ -164,9 +189,12 @@ std::string DescribeSnapshot(const MachineSnapshot& snapshot) {
     const ProtocolSnapshot& s = snapshot.of(protocol);
     const auto administered = std::count_if(s.excluded.begin(), s.excluded.end(),
                                             [](const ExcludedRange& r) { return r.administered; });
-    absl::StrAppend(&text, text.empty() ? "" : "; ", ProtocolName(protocol), ": ",
-                    s.excluded.size(), " excluded (", administered, " administered), dynamic ",
-                    FormatRange(s.dynamic), ", ", s.bound.size(), " bound");
+    absl::StrAppend(
+        &text, text.empty() ? "" : "; ", ProtocolName(protocol), ": ", s.excluded.size(),
+        " excluded (", administered, " administered), dynamic ", FormatRange(s.dynamic),
+        s.dynamic_ipv6 == s.dynamic ? ""
+                                    : absl::StrCat(" (ipv6 ", FormatRange(s.dynamic_ipv6), ")"),
+        ", ", s.bound.size(), " bound");
   }
   return text;
 }

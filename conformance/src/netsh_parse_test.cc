@@ -162,7 +162,7 @@ TEST(ParseDynamicPortRange, DefaultWidenedAndBad) {
   EXPECT_FALSE(ParseDynamicPortRange("Start Port : 0\nNumber of Ports : 10\n").ok());
 }
 
-// A fake command runner answering the four netsh commands.
+// A fake command runner answering the netsh commands it is given.
 CommandRunner Fake(std::map<std::string, std::string> answers) {
   return [answers](const std::string& command) -> absl::StatusOr<std::string> {
     auto it = answers.find(command);
@@ -171,21 +171,64 @@ CommandRunner Fake(std::map<std::string, std::string> answers) {
   };
 }
 
-TEST(ReadNetshSnapshot, RunsAllFourCommands) {
+// The persistent store of the Hyper-V host: 52315 is administered in the
+// active store only (store=active, PS-4).
+constexpr char kHyperVTcpPersistent[] =
+    "\r\n"
+    "Protocol tcp Port Exclusion Ranges\r\n"
+    "\r\n"
+    "Start Port    End Port\r\n"
+    "----------    --------\r\n"
+    "     50000       50059     *\r\n"
+    "\r\n"
+    "* - Administered port exclusions.\r\n";
+
+// DYN-RANGE-FAMILY (NS-8): the IPv6 ranges are read on their own; a runner
+// image's widened range (1024 with 64511 ports) is read as it is.
+TEST(ReadNetshSnapshot, RunsEveryCommandAndReadsBothIpVersions) {
   const std::vector<std::string> commands = NetshSnapshotCommands();
-  ASSERT_EQ(commands.size(), 4u);
+  ASSERT_EQ(commands.size(), 6u);
+  EXPECT_THAT(commands[4], HasSubstr("ipv6 show dynamicport tcp"));
+  const std::vector<std::string> stores = NetshPersistentStoreCommands();
+  ASSERT_EQ(stores.size(), 2u);
   auto snapshot = ReadNetshSnapshot(Fake({{commands[0], kHyperVTcp},
                                           {commands[1], kRunnerUdp},
                                           {commands[2], kDynamicTcp},
-                                          {commands[3], kDynamicWidened}}));
+                                          {commands[3], kDynamicWidened},
+                                          {commands[4], kDynamicTcp},
+                                          {commands[5], kDynamicTcp},
+                                          {stores[0], kHyperVTcpPersistent}}));
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   EXPECT_EQ(snapshot->of(Protocol::kTcp).excluded.size(), 6u);
   EXPECT_EQ(snapshot->of(Protocol::kUdp).excluded.size(), 2u);
   EXPECT_EQ(snapshot->of(Protocol::kTcp).dynamic, (PortRange{49152, 16384}));
   EXPECT_EQ(snapshot->of(Protocol::kUdp).dynamic, (PortRange{1024, 64511}));
+  EXPECT_EQ(snapshot->of(Protocol::kUdp).dynamic_ipv6, (PortRange{49152, 16384}));
+  // 52315 is administered but not in the persistent store: store=active.
+  std::vector<bool> active;
+  for (const ExcludedRange& e : snapshot->of(Protocol::kTcp).excluded) {
+    active.push_back(e.active_only);
+  }
+  EXPECT_THAT(active, ElementsAre(false, false, false, false, false, true));
   EXPECT_EQ(DescribeSnapshot(*snapshot),
             "tcp: 6 excluded (2 administered), dynamic 49152-65535, 0 bound; "
-            "udp: 2 excluded (0 administered), dynamic 1024-65534, 0 bound");
+            "udp: 2 excluded (0 administered), dynamic 1024-65534 (ipv6 49152-65535), 0 bound");
+}
+
+// Without the persistent store's listings every administered entry is
+// taken as persistent.
+TEST(ReadNetshSnapshot, WithoutThePersistentStoreEveryAdministeredEntryIsPersistent) {
+  const std::vector<std::string> commands = NetshSnapshotCommands();
+  auto snapshot = ReadNetshSnapshot(Fake({{commands[0], kHyperVTcp},
+                                          {commands[1], kRunnerUdp},
+                                          {commands[2], kDynamicTcp},
+                                          {commands[3], kDynamicTcp},
+                                          {commands[4], kDynamicTcp},
+                                          {commands[5], kDynamicTcp}}));
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  for (const ExcludedRange& e : snapshot->of(Protocol::kTcp).excluded) {
+    EXPECT_FALSE(e.active_only) << FormatRange(e.range);
+  }
 }
 
 TEST(ReadNetshSnapshot, NamesTheCommandThatFailed) {
@@ -241,11 +284,32 @@ TEST(SeedModel, OverlappingEntriesAreLeftOutWithAWarning) {
   EXPECT_EQ(model.pool(Protocol::kTcp).blocks().size(), 1u);
 }
 
-TEST(SeedModel, ARefusedDynamicRangeIsAnError) {
+// DYN-RANGE-SEEDED: a machine may be in a range netsh's set command would
+// refuse (runner images: 1024 with 64511 ports); seeding takes it, for each
+// IP version. Only a range that does not fit is an error.
+TEST(SeedModel, TakesAnyDynamicRangeAMachineMayBeIn) {
   MachineSnapshot snapshot;
-  snapshot.of(Protocol::kTcp).dynamic = PortRange{60000, 10};
+  snapshot.of(Protocol::kTcp).dynamic = PortRange{1024, 64511};
+  snapshot.of(Protocol::kTcp).dynamic_ipv6 = PortRange{60000, 10};
   Machine model(0);
-  EXPECT_FALSE(SeedModel(snapshot, model).ok());
+  ASSERT_TRUE(SeedModel(snapshot, model).ok());
+  EXPECT_EQ(model.pool(Protocol::kTcp).dynamic_range(Family::kIpv4), (PortRange{1024, 64511}));
+  EXPECT_EQ(model.pool(Protocol::kTcp).dynamic_range(Family::kIpv6), (PortRange{60000, 10}));
+  MachineSnapshot broken;
+  broken.of(Protocol::kUdp).dynamic_ipv6 = PortRange{65530, 10};
+  Machine other(0);
+  EXPECT_FALSE(SeedModel(broken, other).ok());
+}
+
+// ENV-ACTIVE-EXCLUSION: a store=active entry is seeded as one.
+TEST(SeedModel, AStoreActiveEntryIsSeededAsOne) {
+  MachineSnapshot snapshot;
+  snapshot.of(Protocol::kTcp).excluded = {{{20000, 4}, true, true}};
+  Machine model(0);
+  ASSERT_TRUE(SeedModel(snapshot, model).ok());
+  const Block* block = model.pool(Protocol::kTcp).FindExact({20000, 4});
+  ASSERT_NE(block, nullptr);
+  EXPECT_TRUE(block->active_only);
 }
 
 TEST(MachineSeedExisting, RefusesBadRangesAndOverlaps) {

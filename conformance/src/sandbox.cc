@@ -64,9 +64,12 @@ std::vector<std::string> WindowConflicts(const MachineSnapshot& snapshot, PortRa
                                          excluded.administered ? " *" : ""));
       }
     }
-    if (s.dynamic.overlaps(window)) {
-      conflicts.push_back(
-          absl::StrCat(ProtocolName(protocol), " dynamic range ", FormatRange(s.dynamic)));
+    for (const PortRange& dynamic : {s.dynamic, s.dynamic_ipv6}) {
+      if (dynamic.overlaps(window)) {
+        conflicts.push_back(
+            absl::StrCat(ProtocolName(protocol), " dynamic range ", FormatRange(dynamic)));
+        break;
+      }
     }
     for (uint16_t port : s.bound) {
       if (window.contains(port)) {
@@ -99,6 +102,7 @@ absl::StatusOr<Sandbox> Sandbox::Choose(const MachineSnapshot& snapshot,
     const ProtocolSnapshot& s = snapshot.of(protocol);
     for (const ExcludedRange& excluded : s.excluded) obstacles.push_back(excluded.range);
     obstacles.push_back(s.dynamic);
+    obstacles.push_back(s.dynamic_ipv6);
     for (uint16_t port : s.bound) obstacles.push_back(PortRange{port, 1});
   }
   uint32_t start = std::max<uint32_t>(options.scan_from, 1);
@@ -136,6 +140,9 @@ absl::Status Sandbox::Admit(const Call& call) const {
         } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
           return absl::FailedPreconditionError(
               "the dynamic port range of a real machine is never changed");
+        } else if constexpr (std::is_same_v<T, call::EnvironmentBlock>) {
+          return absl::FailedPreconditionError(
+              "a reservation of the environment is observed on a real machine, never made");
         } else if constexpr (std::is_same_v<T, call::CreatePersistent>) {
           return AdmitBlock("create", c.block);
         } else if constexpr (std::is_same_v<T, call::DeletePersistent>) {
@@ -179,6 +186,7 @@ Capabilities SandboxedBackend::capabilities() const {
   Capabilities caps = inner_.capabilities();
   caps.reboot = false;
   caps.set_dynamic_range = false;
+  caps.environment_events = false;
   // What Admit and AdmitToken let through, so that generated calls (the
   // state machine, steps.h) are never refused for their ports or tokens.
   caps.port_window = sandbox_.window();
@@ -275,6 +283,8 @@ absl::StatusOr<Outcome> SandboxedBackend::Run(const Call& call) {
   if (outcome.ok()) Learn(call, *outcome);
   return outcome;
 }
+
+absl::StatusOr<MachineSnapshot> SandboxedBackend::Listing() { return inner_.Listing(); }
 
 std::vector<PendingReservation> SandboxedBackend::CleanUp(ProcessId process) {
   std::vector<PendingReservation> left;

@@ -26,8 +26,45 @@ absl::Status OverlappedIsRefused(Machine& machine) {
   auto* overlapped = reinterpret_cast<win32::LPWSAOVERLAPPED>(&bytes);
   const int rc = api.WSAIoctl(s, SIO_ACQUIRE_PORT_RESERVATION, &range, sizeof(range), &instance,
                               sizeof(instance), &bytes, overlapped, nullptr);
-  return Expect(rc == SOCKET_ERROR && api.WSAGetLastError() == 10022, api.WSAGetLastError(),
-                "an overlapped WSAIoctl must get WSAEINVAL");
+  // A harness limit, said in the status; Windows' own answer (WSA_IO_PENDING)
+  // is not claimed.
+  if (rc != SOCKET_ERROR || api.last_status().code() != absl::StatusCode::kUnimplemented) {
+    return absl::FailedPreconditionError(
+        "an overlapped WSAIoctl must be refused with an Unimplemented status");
+  }
+  return Expect(machine.pool(Protocol::kTcp).block_count() == 0, api.WSAGetLastError(),
+                "an overlapped WSAIoctl must change nothing");
+}
+
+absl::Status TypeZeroOpensTheFirstTransport(Machine& machine) {
+  ModelApi api(machine, machine.StartProcess(false));
+  const win32::SOCKET s = api.socket(AF_INET, 0, 0);
+  if (s == INVALID_SOCKET) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("socket(AF_INET, 0, 0) must open a socket; got ", api.WSAGetLastError()));
+  }
+  const SocketState* state = machine.socket(SocketId{static_cast<uint32_t>(s)});
+  if (state == nullptr || state->protocol != Protocol::kTcp) {
+    return absl::FailedPreconditionError("socket(AF_INET, 0, 0) must be a TCP socket");
+  }
+  const win32::SOCKET u = api.socket(AF_INET6, 0, IPPROTO_UDP);
+  const SocketState* udp = machine.socket(SocketId{static_cast<uint32_t>(u)});
+  return Expect(udp != nullptr && udp->protocol == Protocol::kUdp, api.WSAGetLastError(),
+                "socket(AF_INET6, 0, IPPROTO_UDP) must be a UDP socket");
+}
+
+absl::Status AnyRangeAMachineIsInCanBeSeeded(Machine& machine) {
+  // DYN-RANGE-SEEDED: runner images are in ranges netsh's set refuses.
+  const PortRange runner{1024, 64511};
+  if (!machine.SeedDynamicRange(Protocol::kTcp, Family::kIpv4, runner).ok() ||
+      !machine.SeedDynamicRange(Protocol::kTcp, Family::kIpv6, runner).ok() ||
+      !(machine.pool(Protocol::kTcp).dynamic_range(Family::kIpv6) == runner)) {
+    return absl::FailedPreconditionError("a model must take the range 1024-65534 from a machine");
+  }
+  if (machine.SetDynamicRange(Protocol::kUdp, runner).ok()) {
+    return absl::FailedPreconditionError("netsh's set must refuse the range 1024-65534");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status UnknownIoctlIsNotSupported(Machine& machine) {
@@ -97,6 +134,10 @@ constexpr std::array kCases = {
                 UnknownIoctlIsNotSupported},
     SurfaceCase{rules::kSurfaceSocketArgs, "bad socket() arguments are refused",
                 BadSocketArgumentsAreRefused},
+    SurfaceCase{rules::kSurfaceSocketUnspecified, "socket() with type 0 opens TCP",
+                TypeZeroOpensTheFirstTransport},
+    SurfaceCase{rules::kDynamicRangeSeeded, "a model takes any range a machine is in",
+                AnyRangeAMachineIsInCanBeSeeded},
     SurfaceCase{rules::kSurfaceProcessEnded, "an ended process is reported",
                 EndedProcessIsReported},
     SurfaceCase{rules::kSurfaceNullPointer, "null and short pointers are faults",

@@ -327,6 +327,10 @@ absl::StatusOr<Outcome> WindowsBackend::Run(const Call& call) {
   return outcome;
 }
 
+absl::StatusOr<MachineSnapshot> WindowsBackend::Listing() {
+  return ReadNetshSnapshot(RunWindowsCommand);
+}
+
 // --- Reading the machine ------------------------------------------------------------
 
 absl::StatusOr<std::string> RunWindowsCommand(const std::string& command) {

@@ -19,7 +19,8 @@ using Kind = conformance::StepSpec::Kind;
 // One byte picks the kind; the table weights them like the property tests
 // do: reservations, sockets, acquires and binds often, the environment
 // controls (reboot, process end, dynamic range) rarely but steadily.
-constexpr std::array<Kind, 32> kKinds = {
+// Environment changes (ENV-*) come in too, rarely.
+constexpr std::array<Kind, 34> kKinds = {
     Kind::kStartProcess, Kind::kStartProcess, Kind::kStartProcess,
     Kind::kEndProcess,   Kind::kReboot,       Kind::kSetDynamicRange,
     Kind::kCreate,       Kind::kCreate,       Kind::kCreate,
@@ -30,7 +31,8 @@ constexpr std::array<Kind, 32> kKinds = {
     Kind::kAcquire,      Kind::kAcquire,      Kind::kRelease,
     Kind::kRelease,      Kind::kAssociate,    Kind::kAssociate,
     Kind::kAssociate,    Kind::kBind,         Kind::kBind,
-    Kind::kBind,         Kind::kGetSockName,
+    Kind::kBind,         Kind::kGetSockName,  Kind::kEnvironment,
+    Kind::kEnvironment,
 };
 
 // Dynamic ranges, valid (DYN-RANGE-SET) and not (DYN-RANGE-INVALID); the
@@ -67,9 +69,8 @@ uint16_t WindowPort(FuzzedDataProvider& bytes) {
 
 std::vector<PortRange> LiveBlocks(const Machine& machine, Protocol protocol) {
   std::vector<PortRange> blocks;
-  for (const auto& [start, block] : machine.pool(protocol).blocks()) {
-    blocks.push_back(PortRange{start, block.count});
-  }
+  machine.pool(protocol).ForEachBlock(
+      [&](PortRange range, const Block&) { blocks.push_back(range); });
   return blocks;
 }
 
@@ -123,7 +124,7 @@ SocketId CallDecoder::PickSocket(const Machine& machine, ProcessId process) {
     std::vector<SocketId> associated;
     for (SocketId id : state->sockets) {
       const SocketState* s = machine.socket(id);
-      if (s != nullptr && s->association && !s->bound_port) associated.push_back(id);
+      if (s != nullptr && s->associated() && !s->bound_port) associated.push_back(id);
     }
     if (!associated.empty()) return Nth(associated, pick);
   }
@@ -176,8 +177,9 @@ uint16_t CallDecoder::PickPort(const Machine& machine, Protocol protocol,
     case 1:
       return 0;  // let the system choose (B-BIND-EPHEMERAL)
     case 2:
-      if (socket != nullptr && socket->association && socket->association->block.count != 0) {
-        const PortRange b = socket->association->block;
+      if (socket != nullptr && socket->associated() &&
+          socket->associations.back().block.count != 0) {
+        const PortRange b = socket->associations.back().block;
         return static_cast<uint16_t>(b.start + target % b.count);
       }
       break;
@@ -210,15 +212,51 @@ Token CallDecoder::PickToken(const Machine& machine, ProcessId process, Protocol
     // protocol, or a live runtime one of its own process.
     std::vector<Token> usable;
     for (Token t : tokens_seen_) {
-      auto owner = machine.FindToken(t);
-      if (!owner || owner->protocol != protocol) continue;
-      const Block& b = machine.pool(protocol).blocks().at(owner->start);
-      if (b.kind == BlockKind::kPersistent || b.owner == process) usable.push_back(t);
+      auto owner = machine.FindToken(t, protocol);
+      if (!owner) continue;
+      const Block* b = machine.pool(protocol).FindHolding(owner->start, t);
+      if (b != nullptr && (b->kind == BlockKind::kPersistent || b->owner == process)) {
+        usable.push_back(t);
+      }
     }
     if (!usable.empty()) return Nth(usable, pick);
   }
   if (tokens_seen_.empty()) return 0x5eed;
   return Nth(tokens_seen_, pick);  // maybe stale, maybe another protocol's
+}
+
+call::EnvironmentBlock CallDecoder::PickEnvironmentChange(const Machine& machine) {
+  const uint8_t pick = bytes_.ConsumeIntegral<uint8_t>();
+  const Protocol protocol = pick % 2 == 1 ? Protocol::kUdp : Protocol::kTcp;
+  const EnvironmentStore store = pick % 16 < 10   ? EnvironmentStore::kRuntime
+                                 : pick % 16 < 13 ? EnvironmentStore::kActive
+                                                  : EnvironmentStore::kPersistent;
+  if (pick >= 160) {
+    // One goes: a block the environment may drop, if there is one (else a
+    // removal the model must refuse as malformed).
+    std::vector<PortRange> removable;
+    machine.pool(protocol).ForEachBlock([&](PortRange range, const Block& b) {
+      const bool fits = store == EnvironmentStore::kRuntime
+                            ? b.kind == BlockKind::kRuntime && b.environment
+                            : b.kind == BlockKind::kPersistent &&
+                                  b.active_only == (store == EnvironmentStore::kActive);
+      if (fits) removable.push_back(range);
+    });
+    const PortRange block = removable.empty() ? PickBlock(machine, protocol)
+                                              : Nth(removable, bytes_.ConsumeIntegral<uint8_t>());
+    return call::EnvironmentBlock{false, store, protocol, block};
+  }
+  // One appears: aimed like any block (so that it may collide and be
+  // refused), or a clear run of the dynamic range (where HNS and WinNAT
+  // take theirs).
+  PortRange block = PickBlock(machine, protocol);
+  if (pick >= 64) {
+    const PortPool& pool = machine.pool(protocol);
+    SplitMix64 rng(pick);
+    block = pool.PickClearRun(pool.dynamic_range(), std::max<uint16_t>(block.count, 1), rng)
+                .value_or(block);
+  }
+  return call::EnvironmentBlock{true, store, protocol, block};
 }
 
 Call CallDecoder::Next(const Machine& machine) {
@@ -230,10 +268,16 @@ Call CallDecoder::Next(const Machine& machine) {
     case Kind::kReboot:
       return call::Reboot{};
     case Kind::kSetDynamicRange: {
-      const Protocol protocol = bytes_.ConsumeBool() ? Protocol::kUdp : Protocol::kTcp;
+      const uint8_t which = bytes_.ConsumeIntegral<uint8_t>();
+      const Protocol protocol = which % 2 == 1 ? Protocol::kUdp : Protocol::kTcp;
+      // DYN-RANGE-FAMILY: one pick in four sets the IPv6 range.
+      const Family family = which % 8 >= 6 ? Family::kIpv6 : Family::kIpv4;
       return call::SetDynamicRange{
-          protocol, kDynamicRanges[bytes_.ConsumeIntegral<uint8_t>() % kDynamicRanges.size()]};
+          protocol, kDynamicRanges[bytes_.ConsumeIntegral<uint8_t>() % kDynamicRanges.size()],
+          family};
     }
+    case Kind::kEnvironment:
+      return PickEnvironmentChange(machine);
     default:
       break;
   }
@@ -290,8 +334,10 @@ Call CallDecoder::Next(const Machine& machine) {
       const Token token = PickToken(machine, process, socket_protocol);
       const uint32_t in_size =
           sizes >= 248 ? std::array<uint32_t, 4>{0, 4, 7, 16}[sizes % 4] : call::kTokenSize;
-      if (kind == Kind::kRelease) return call::Release{process, socket, token, in_size};
-      return call::Associate{process, socket, token, in_size};
+      // R-IOCTL-OUTBUF: now and then an output buffer where none belongs.
+      const uint32_t out_size = sizes >= 240 && sizes < 248 ? 8 : 0;
+      if (kind == Kind::kRelease) return call::Release{process, socket, token, in_size, out_size};
+      return call::Associate{process, socket, token, in_size, out_size};
     }
     case Kind::kBind:
       return call::Bind{process, socket, PickPort(machine, socket_protocol, sock)};

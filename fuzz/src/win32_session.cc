@@ -236,9 +236,10 @@ std::optional<Win32Call> Win32Session::Next() {
       if (c.function == Function::kBind) {
         const uint8_t aim = bytes_->ConsumeIntegral<uint8_t>();
         uint16_t host = 0;
-        if (aim >= 96 && s != nullptr && s->association && s->association->block.count != 0) {
-          host = static_cast<uint16_t>(s->association->block.start +
-                                       aim % s->association->block.count);
+        if (aim >= 96 && s != nullptr && s->associated() &&
+            s->associations.back().block.count != 0) {
+          const PortRange block = s->associations.back().block;
+          host = static_cast<uint16_t>(block.start + aim % block.count);
         } else if (aim >= 64) {
           host = WindowPort(*bytes_);
         }
@@ -400,7 +401,8 @@ void Win32Session::Translate(Win32Call& c) const {
         // W32-OVERLAPPED, then W32-NULL-POINTER, then W32-UNKNOWN-IOCTL,
         // all after the ownership check.
         if (owned && (c.overlapped || c.completion_routine)) {
-          return surface(Error::kWsaEinval, "W32-OVERLAPPED");
+          // A harness limit: refused, the reason in last_status().
+          return surface(Error::kWsaEopnotsupp, "W32-OVERLAPPED");
         }
         if (owned && c.null_bytes_returned) return surface(Error::kWsaEfault, "W32-NULL-POINTER");
         if (!known) return surface(Error::kWsaEopnotsupp, "W32-UNKNOWN-IOCTL");
@@ -421,9 +423,9 @@ void Win32Session::Translate(Win32Call& c) const {
       win32::INET_PORT_RESERVATION_TOKEN token{};
       if (in_size >= sizeof(token)) std::memcpy(&token, c.in->data(), sizeof(token));
       if (c.code == SIO_RELEASE_PORT_RESERVATION) {
-        c.model_call = call::Release{P, sid, token.Token, in_size};
+        c.model_call = call::Release{P, sid, token.Token, in_size, out_size};
       } else {
-        c.model_call = call::Associate{P, sid, token.Token, in_size};
+        c.model_call = call::Associate{P, sid, token.Token, in_size, out_size};
       }
       return;
     }

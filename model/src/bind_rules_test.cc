@@ -164,14 +164,19 @@ TEST(BindRules, AnEphemeralBindSkipsPersistentAndRuntimeBlocks) {
       << "rule B-BIND-EPHEMERAL";
 }
 
-// Rule B-BIND-EPHEMERAL-EXHAUSTED (loose).
-TEST(BindRules, AnEphemeralBindWithNoFreePortLeftFails) {
+// Rule B-BIND-EPHEMERAL-EXHAUSTED: WSAENOBUFS only, the code Windows gives
+// for "no ephemeral port left" (AQ-9: STATUS_TOO_MANY_ADDRESSES).
+TEST(BindRules, AnEphemeralBindWithNoFreePortLeftFailsWithWsaenobufs) {
   Bench b;
   b.SetDynamicRange(kUdp, {65281, 255});
   b.Create(kUdp, {65281, 255});
   const SocketId s = b.Open(b.user(), kUdp);
-  ExpectLoose(b, call::Bind{b.user(), s, 0}, {E::kWsaEnobufs, E::kWsaEaddrinuse}, std::nullopt,
-              {OkPort(65300), ErrorOutcome(E::kWsaEinval)}, r::kBindEphemeralExhausted);
+  const call::Bind bind{b.user(), s, 0};
+  ExpectAnswers(b, bind, {E::kWsaEnobufs}, false, r::kBindEphemeralExhausted);
+  for (const Outcome& o :
+       {ErrorOutcome(E::kWsaEaddrinuse), ErrorOutcome(E::kWsaEinval), OkPort(65300)}) {
+    EXPECT_FALSE(b.Accepts(bind, o)) << "rule B-BIND-EPHEMERAL-EXHAUSTED: " << o;
+  }
   // TCP's pool still has room.
   const SocketId t = b.Open(b.user(), kTcp);
   b.SetDynamicRange(kTcp, {65281, 255});
@@ -346,6 +351,95 @@ TEST(BindRules, GetsocknameGivesTheBoundPortAndEinvalOnAnUnboundSocket) {
   EXPECT_TRUE(b.Accepts(name, OkPort(*bound.port))) << "rule B-GETSOCKNAME";
   EXPECT_FALSE(b.Accepts(name, OkPort(*bound.port + 1))) << "rule B-GETSOCKNAME";
   EXPECT_EQ(b.Run(name).port, bound.port) << "rule B-GETSOCKNAME";
+}
+
+// Rule DYN-RANGE-FAMILY: bind(0) takes its port from the range of the
+// socket's IP version (netsh int ipv6 show dynamicport is its own range).
+TEST(BindRules, AnEphemeralBindUsesTheRangeOfItsSocketsFamily) {
+  Bench b;
+  b.SetDynamicRange(kTcp, {60000, 255}, Family::kIpv4);
+  b.SetDynamicRange(kTcp, {62000, 300}, Family::kIpv6);
+  const SocketId v4 = b.Open(b.user(), kTcp, Family::kIpv4);
+  const SocketId v6 = b.Open(b.user(), kTcp, Family::kIpv6);
+  EXPECT_TRUE(b.Accepts(call::Bind{b.user(), v4, 0}, OkPort(60100))) << "rule DYN-RANGE-FAMILY";
+  EXPECT_FALSE(b.Accepts(call::Bind{b.user(), v4, 0}, OkPort(62100))) << "rule DYN-RANGE-FAMILY";
+  EXPECT_TRUE(b.Accepts(call::Bind{b.user(), v6, 0}, OkPort(62100))) << "rule DYN-RANGE-FAMILY";
+  EXPECT_FALSE(b.Accepts(call::Bind{b.user(), v6, 0}, OkPort(60100))) << "rule DYN-RANGE-FAMILY";
+  EXPECT_TRUE(NamesRule(b.Expect(call::Bind{b.user(), v6, 0}), r::kDynamicRangeFamily))
+      << "rule DYN-RANGE-FAMILY";
+  const Outcome o = b.Run(call::Bind{b.user(), v6, 0});
+  ASSERT_TRUE(o.port.has_value());
+  EXPECT_TRUE((PortRange{62000, 300}.contains(*o.port))) << "rule DYN-RANGE-FAMILY";
+}
+
+// Rule B-BIND-EPHEMERAL-OTHER-PROTOCOL (C3): when the other protocol's
+// runtime blocks hold every free port, bind(0) may take one of them or find
+// none.
+TEST(BindRules, AnEphemeralBindMayKeepOutOfTheOtherProtocolsRuntimeBlocks) {
+  Bench b;
+  b.SetDynamicRange(kTcp, {65281, 255});
+  b.Create(kTcp, {65281, 250});  // TCP leaves 65531-65535
+  const SocketId udp = b.Open(b.admin(), kUdp);
+  b.Acquire(b.admin(), udp, {65531, 5});  // UDP holds them at runtime
+  const SocketId s = b.Open(b.user(), kTcp);
+  const call::Bind bind{b.user(), s, 0};
+  ExpectLoose(b, bind, {E::kWsaEnobufs}, OkPort(65533), {ErrorOutcome(E::kWsaEaddrinuse)},
+              r::kBindEphemeralOtherProtocol);
+  // With one free port outside the UDP block, the bind must succeed.
+  const SocketId udp2 = b.Open(b.admin(), kUdp);
+  b.Run(call::CloseSocket{b.admin(), udp});
+  b.Acquire(b.admin(), udp2, {65532, 4});
+  ExpectAnswers(b, bind, {}, true, r::kBindEphemeral);
+}
+
+// Rule B-BIND-EPHEMERAL-OTHER-FAMILY (U12): when only ports inside runtime
+// blocks acquired on the other family are left, bind(0) may take one of
+// them or fail; never a port of a block of its own family.
+TEST(BindRules, AnEphemeralBindMayTakeAPortOfTheOtherFamilysRuntimeBlock) {
+  Bench b;
+  b.SetDynamicRange(kTcp, {65281, 255});
+  const SocketId v4 = b.Open(b.admin(), kTcp, Family::kIpv4);
+  b.Acquire(b.admin(), v4, {65281, 255});  // the whole range, on IPv4
+  const SocketId v6 = b.Open(b.user(), kTcp, Family::kIpv6);
+  ExpectLoose(b, call::Bind{b.user(), v6, 0}, {E::kWsaEnobufs}, OkPort(65400), {OkPort(65280)},
+              r::kBindEphemeralOtherFamily);
+  const SocketId other_v4 = b.Open(b.user(), kTcp, Family::kIpv4);
+  ExpectAnswers(b, call::Bind{b.user(), other_v4, 0}, {E::kWsaEnobufs}, false,
+                r::kBindEphemeralExhausted);
+}
+
+// Rule B-BIND-ASSOC-GONE: an association with a token the model did not know
+// whose every candidate block has learned another token since named none of
+// them: a bind through it gets the three codes, never an empty answer set.
+TEST(BindRules, ABindThroughAnUnlearnedTokenWhoseCandidatesAllLearnedOthersFails) {
+  // An observer that saw the block before it was watched: its token unknown.
+  Machine observer(1);
+  ASSERT_TRUE(observer.SeedExisting(kTcp, {5000, 4}, BlockKind::kPersistent).ok());
+  // Observed, not run: the simulator would settle the unknown token at once.
+  const ProcessId admin{1};
+  const SocketId s{1};
+  Outcome started;
+  started.process = admin;
+  ASSERT_TRUE(observer.Observe(call::StartProcess{true}, started).ok());
+  Outcome opened;
+  opened.socket = s;
+  ASSERT_TRUE(observer.Observe(call::OpenSocket{admin, kTcp, Family::kIpv4}, opened).ok());
+  const Token bogus = 0x5eed;
+  ASSERT_TRUE(observer.Observe(call::Associate{admin, s, bogus}, OkOutcome()).ok())
+      << "rule R-ASSOC-UNLEARNED";
+  // The block's Lookup tells another token: the association named nothing.
+  const absl::Status learned =
+      observer.Observe(call::LookupPersistent{admin, kTcp, {5000, 4}}, OkToken(0x77));
+  ASSERT_TRUE(learned.ok()) << learned;
+  const absl::StatusOr<Expectation> e = observer.Expect(call::Bind{admin, s, 0});
+  ASSERT_TRUE(e.ok());
+  EXPECT_FALSE(e->answers.empty()) << "rule B-BIND-ASSOC-GONE: an empty answer set";
+  EXPECT_EQ(ErrorsOf(*e), (std::set<Error>{E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval}))
+      << "rule B-BIND-ASSOC-GONE";
+  // The association may also have had no effect (R-ASSOC-UNLEARNED): a plain
+  // ephemeral port is allowed too.
+  EXPECT_TRUE(AllowsSuccess(*e)) << "rule R-ASSOC-UNLEARNED";
+  EXPECT_TRUE(NamesRule(*e, r::kBindAssociatedGone)) << "rule B-BIND-ASSOC-GONE";
 }
 
 }  // namespace

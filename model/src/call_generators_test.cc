@@ -17,13 +17,25 @@ namespace portpool::testing {
 namespace {
 
 // Rules the call-level sequences cannot or need not reach: the Win32
-// surface's own, the observer-only R-ASSOC-UNLEARNED, and B-BIND-ASSOC-FULL,
-// which needs two sockets bound through one small association in a row and
-// is left to its rule test (bind_rules_test.cc).
+// surface's own, the observer-only R-ASSOC-UNLEARNED, DYN-RANGE-SEEDED (a
+// way to set up a model, not a call), REBOOT-ENV-REPLACED (the simulator
+// backend's, conformance/), and two rules left to their rule tests
+// (bind_rules_test.cc): B-BIND-ASSOC-FULL, which needs two sockets bound
+// through one small association in a row, and B-BIND-EPHEMERAL-OTHER-FAMILY,
+// which needs a whole dynamic range held by the other family's blocks.
 const std::set<std::string>& Unreached() {
   static const auto* const kUnreached = new std::set<std::string>{
-      "W32-OVERLAPPED",   "W32-UNKNOWN-IOCTL", "W32-SOCKET-ARGS",   "W32-PROCESS-ENDED",
-      "W32-NULL-POINTER", "R-ASSOC-UNLEARNED", "B-BIND-ASSOC-FULL",
+      "W32-OVERLAPPED",
+      "W32-UNKNOWN-IOCTL",
+      "W32-SOCKET-ARGS",
+      "W32-SOCKET-UNSPECIFIED",
+      "W32-PROCESS-ENDED",
+      "W32-NULL-POINTER",
+      "R-ASSOC-UNLEARNED",
+      "B-BIND-ASSOC-FULL",
+      "DYN-RANGE-SEEDED",
+      "REBOOT-ENV-REPLACED",
+      "B-BIND-EPHEMERAL-OTHER-FAMILY",
   };
   return *kUnreached;
 }
@@ -79,7 +91,9 @@ TEST(CallGenerators, StepsNameOnlyLiveProcessesUnlessAskedForAnEndedOne) {
     for (const Step& step : steps) {
       const Call call = driver.Resolve(step);
       const auto outcome = driver.Run(call);
-      if (step.who != Who::kEndedProcess) {
+      // An ended process's call, or an environment change the machine
+      // cannot hold (no room for the block), is malformed on purpose.
+      if (step.who != Who::kEndedProcess && step.kind != StepKind::kEnvironment) {
         EXPECT_TRUE(outcome.ok()) << DescribeCall(call) << "\n" << driver.transcript().ToString();
       }
     }

@@ -231,15 +231,22 @@ TEST(PersistentRules, LookupReturnsTheTokenCreateReturned) {
   EXPECT_EQ(b.Run(Lookup(other, {5000, 10})).token, token) << "rule P-LOOKUP-TOKEN";
 }
 
-// Rule P-LOOKUP-ELEVATION (loose).
-TEST(PersistentRules, LookupByANonElevatedProcessMayBeDeniedOrAnsweredAsElevated) {
+// Rule P-LOOKUP-ELEVATION (LK-4): Lookup needs no administrator, so a
+// non-elevated caller gets exactly the elevated caller's answer, never
+// ERROR_ACCESS_DENIED (which the simulator never gives either).
+TEST(PersistentRules, LookupByANonElevatedProcessIsAnsweredAsForAnElevatedOne) {
   Bench b;
   const Token token = b.Create(kTcp, {5000, 10});
-  ExpectLoose(b, Lookup(b.user(), {5000, 10}), {E::kAccessDenied}, OkToken(token),
-              {OkToken(token ^ 1), ErrorOutcome(E::kNotFound), ErrorOutcome(E::kInvalidParameter)},
-              r::kLookupElevation);
-  ExpectLoose(b, Lookup(b.user(), {6000, 10}), {E::kAccessDenied, E::kNotFound}, std::nullopt,
-              {OkToken(token), ErrorOutcome(E::kInvalidParameter)}, r::kLookupElevation);
+  ExpectAnswers(b, Lookup(b.user(), {5000, 10}), {}, true, r::kLookupToken);
+  EXPECT_TRUE(b.Accepts(Lookup(b.user(), {5000, 10}), OkToken(token))) << "rule P-LOOKUP-ELEVATION";
+  EXPECT_FALSE(b.Accepts(Lookup(b.user(), {5000, 10}), ErrorOutcome(E::kAccessDenied)))
+      << "rule P-LOOKUP-ELEVATION";
+  EXPECT_TRUE(NamesRule(b.Expect(Lookup(b.user(), {5000, 10})), r::kLookupElevation))
+      << "rule P-LOOKUP-ELEVATION";
+  ExpectAnswers(b, Lookup(b.user(), {6000, 10}), {E::kNotFound}, false, r::kLookupExact);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(b.Run(Lookup(b.user(), {5000, 10})).token, token) << "rule P-LOOKUP-ELEVATION";
+  }
 }
 
 // Rule P-LOOKUP-PAST-MAX (loose).
@@ -370,10 +377,14 @@ TEST(PersistentRules, TcpAndUdpKeepSeparatePoolsWhileIpv4AndIpv6ShareOne) {
   EXPECT_NE(tcp, udp) << "rule POOL-PER-PROTOCOL";
   const SocketId u = b.Open(b.user(), kUdp);
   ExpectAnswers(b, call::Acquire{b.user(), u, {5010, 5}}, {}, true, r::kAcquireSpecific);
-  // A TCP token means nothing to a UDP socket.
+  // A TCP token means nothing to a UDP socket: an error, or a success that
+  // associates nothing (R-ASSOC-INVALID).
   const SocketId ua = b.Open(b.admin(), kUdp);
-  const Expectation e = b.Expect(call::Associate{b.admin(), ua, tcp});
-  EXPECT_FALSE(AllowsSuccess(e)) << "rule POOL-PER-PROTOCOL: " << DescribeExpectation(e);
+  const call::Associate associate{b.admin(), ua, tcp};
+  EXPECT_THAT(b.Expect(associate).Rules(), ElementsAre(r::kAssociateInvalid))
+      << "rule POOL-PER-PROTOCOL";
+  b.Observe(associate, OkOutcome());
+  EXPECT_FALSE(b.machine().socket(ua)->associated()) << "rule POOL-PER-PROTOCOL";
   // An IPv6 TCP socket's port keeps a TCP Create off it.
   const SocketId v6 = b.Open(b.user(), kTcp, Family::kIpv6);
   b.BindAt(b.user(), v6, 7000);
@@ -388,28 +399,42 @@ TEST(PersistentRules, TcpAndUdpKeepSeparatePoolsWhileIpv4AndIpv6ShareOne) {
   EXPECT_TRUE(b.Accepts(call::Bind{b.user(), eu, 0}, OkPort(65300))) << "rule POOL-PER-PROTOCOL";
 }
 
-// Rule TOKEN-UNIQUE.
-TEST(PersistentRules, TokensAreNeverZeroAndNeverSharedByTwoLiveReservations) {
+// Rule TOKEN-UNIQUE: within a protocol, a new token is never 0 and never a
+// live reservation's, persistent or runtime. Whether TCP and UDP share one
+// namespace is unknown (TK-5, U11): a TCP token may equal a live UDP one.
+TEST(PersistentRules, TokensAreNeverZeroAndNeverSharedByTwoLiveReservationsOfAProtocol) {
   Bench b;
   std::set<Token> tokens;
+  std::set<Token> tcp_tokens, udp_tokens;
   for (uint16_t i = 0; i < 20; ++i) {
-    tokens.insert(b.Create(kTcp, {static_cast<uint16_t>(100 + 10 * i), 5}));
-    tokens.insert(b.Create(kUdp, {static_cast<uint16_t>(100 + 10 * i), 5}));
+    tcp_tokens.insert(b.Create(kTcp, {static_cast<uint16_t>(100 + 10 * i), 5}));
+    udp_tokens.insert(b.Create(kUdp, {static_cast<uint16_t>(100 + 10 * i), 5}));
     const SocketId s = b.Open(b.user(), i % 2 == 0 ? kTcp : kUdp);
-    tokens.insert(b.Acquire(b.user(), s, {0, 3}).second);
+    (i % 2 == 0 ? tcp_tokens : udp_tokens).insert(b.Acquire(b.user(), s, {0, 3}).second);
   }
-  EXPECT_EQ(tokens.size(), 60u) << "rule TOKEN-UNIQUE";
+  tokens.insert(tcp_tokens.begin(), tcp_tokens.end());
+  tokens.insert(udp_tokens.begin(), udp_tokens.end());
+  EXPECT_EQ(tokens.size(), 60u) << "rule TOKEN-UNIQUE: the simulator never repeats a token";
   EXPECT_FALSE(tokens.contains(kInvalidToken)) << "rule TOKEN-UNIQUE";
-  // Check refuses a new token that a live reservation holds, or 0.
+  // Check refuses a new TCP token that a live TCP reservation holds, or 0.
   const auto create = Create(b.admin(), {5000, 1});
-  for (Token live : {*tokens.begin(), *tokens.rbegin(), kInvalidToken}) {
+  for (Token live : {*tcp_tokens.begin(), *tcp_tokens.rbegin(), kInvalidToken}) {
     EXPECT_FALSE(b.Accepts(create, OkToken(live))) << "rule TOKEN-UNIQUE";
   }
   const SocketId s = b.Open(b.user());
   EXPECT_FALSE(
-      b.Accepts(call::Acquire{b.user(), s, {6000, 1}}, OkBlock({6000, 1}, *tokens.begin())))
+      b.Accepts(call::Acquire{b.user(), s, {6000, 1}}, OkBlock({6000, 1}, *tcp_tokens.begin())))
       << "rule TOKEN-UNIQUE";
+  // U11: a live UDP token is no obstacle to a TCP reservation.
+  EXPECT_TRUE(b.Accepts(create, OkToken(*udp_tokens.begin()))) << "rule TOKEN-UNIQUE (U11)";
+  EXPECT_TRUE(
+      b.Accepts(call::Acquire{b.user(), s, {6000, 1}}, OkBlock({6000, 1}, *udp_tokens.rbegin())))
+      << "rule TOKEN-UNIQUE (U11)";
   EXPECT_TRUE(NamesRule(b.Expect(create), r::kTokenUnique)) << "rule TOKEN-UNIQUE";
+  // Both reservations then answer to their own protocol's token.
+  b.Observe(create, OkToken(*udp_tokens.begin()));
+  EXPECT_TRUE(b.Accepts(Lookup(b.admin(), {5000, 1}), OkToken(*udp_tokens.begin())))
+      << "rule TOKEN-UNIQUE (U11)";
 }
 
 }  // namespace

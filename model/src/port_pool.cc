@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 namespace portpool {
 namespace {
@@ -29,13 +30,36 @@ constexpr uint64_t BitsUpTo(uint32_t to) { return ~uint64_t{0} >> (63 - to); }
 }  // namespace
 
 const Block* PortPool::FindExact(PortRange range) const {
-  auto it = blocks_.find(range.start);
-  return it != blocks_.end() && it->second.count == range.count ? &it->second : nullptr;
+  for (const Blocks* blocks : {&blocks_, &overlay_}) {
+    auto it = blocks->find(range.start);
+    if (it != blocks->end() && it->second.count == range.count) return &it->second;
+  }
+  return nullptr;
 }
 
 Block* PortPool::FindExact(PortRange range) {
-  auto it = blocks_.find(range.start);
-  return it != blocks_.end() && it->second.count == range.count ? &it->second : nullptr;
+  return const_cast<Block*>(std::as_const(*this).FindExact(range));
+}
+
+const Block* PortPool::FindHolding(uint16_t start, Token token) const {
+  for (const Blocks* blocks : {&blocks_, &overlay_}) {
+    auto it = blocks->find(start);
+    if (it != blocks->end() && it->second.token_known && it->second.token == token) {
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+const Block* PortPool::FindAcquired(uint16_t start, SocketId socket) const {
+  for (const Blocks* blocks : {&blocks_, &overlay_}) {
+    auto it = blocks->find(start);
+    if (it != blocks->end() && it->second.kind == BlockKind::kRuntime &&
+        it->second.socket == socket) {
+      return &it->second;
+    }
+  }
+  return nullptr;
 }
 
 std::optional<std::pair<PortRange, const Block*>> PortPool::BlockAt(uint32_t port) const {
@@ -48,6 +72,20 @@ std::optional<std::pair<PortRange, const Block*>> PortPool::BlockAt(uint32_t por
   return std::make_pair(range, &it->second);
 }
 
+absl::InlinedVector<std::pair<PortRange, const Block*>, 2> PortPool::BlocksAt(uint32_t port) const {
+  absl::InlinedVector<std::pair<PortRange, const Block*>, 2> found;
+  if (auto held = BlockAt(port)) found.push_back(*held);
+  if (!overlay_.empty() && port <= kMaxPort) {
+    auto it = overlay_.upper_bound(static_cast<uint16_t>(port));
+    if (it != overlay_.begin()) {
+      --it;
+      const PortRange range = RangeOf(it->first, it->second);
+      if (range.contains(port)) found.emplace_back(range, &it->second);
+    }
+  }
+  return found;
+}
+
 std::vector<std::pair<PortRange, const Block*>> PortPool::Overlapping(PortRange range) const {
   std::vector<std::pair<PortRange, const Block*>> result;
   ForEachOverlapping(range,
@@ -57,10 +95,14 @@ std::vector<std::pair<PortRange, const Block*>> PortPool::Overlapping(PortRange 
 
 bool PortPool::OverlapsAnyBlock(PortRange range) const {
   if (range.count == 0) return false;
-  auto it = blocks_.upper_bound(static_cast<uint16_t>(std::min<uint32_t>(range.last(), kMaxPort)));
-  if (it == blocks_.begin()) return false;
-  --it;  // the last block starting at or before range.last()
-  return RangeOf(it->first, it->second).last() >= range.start;
+  for (const Blocks* blocks : {&blocks_, &overlay_}) {
+    auto it =
+        blocks->upper_bound(static_cast<uint16_t>(std::min<uint32_t>(range.last(), kMaxPort)));
+    if (it == blocks->begin()) continue;
+    --it;  // the last block starting at or before range.last()
+    if (RangeOf(it->first, it->second).last() >= range.start) return true;
+  }
+  return false;
 }
 
 bool PortPool::AnyBindingIn(PortRange range) const {
@@ -113,7 +155,7 @@ void PortPool::ClearOccupied(PortRange range) {
        ++it) {
     SetPort(it->first);
   }
-  if (may_overlap_) {
+  if (may_overlap_ || !overlay_.empty()) {
     ForEachOverlapping(range, [&](PortRange block, const Block&) { SetOccupied(block); });
   }
 }
@@ -122,6 +164,7 @@ void PortPool::RebuildOccupied() {
   occupied_.fill(0);
   chunk_occupied_.fill(0);
   for (const auto& [start, block] : blocks_) SetOccupied(RangeOf(start, block));
+  for (const auto& [start, block] : overlay_) SetOccupied(RangeOf(start, block));
   for (const auto& [port, binding] : bindings_) SetPort(port);
 }
 
@@ -308,6 +351,29 @@ void PortPool::AddBlock(PortRange range, const Block& block) {
   if (range.fits() && !AllFree(range)) may_overlap_ = true;  // perhaps only a binding: no matter
   Block copy = block;
   copy.count = range.count;
+  // U12: a runtime block over runtime blocks of the other family only. The
+  // overlay keeps the IPv6 ones of each such pair.
+  bool cross_family = block.kind == BlockKind::kRuntime;
+  std::vector<uint16_t> overlapped;
+  ForEachOverlapping(range, [&](PortRange other, const Block& b) {
+    if (b.kind != BlockKind::kRuntime || b.family == block.family) cross_family = false;
+    overlapped.push_back(other.start);
+  });
+  if (cross_family && !overlapped.empty()) {
+    if (block.family == Family::kIpv6) {
+      overlay_.insert_or_assign(range.start, copy);
+    } else {
+      for (uint16_t start : overlapped) {
+        auto it = blocks_.find(start);
+        if (it == blocks_.end()) continue;  // in the overlay already
+        overlay_.insert_or_assign(start, it->second);
+        blocks_.erase(it);
+      }
+      blocks_.insert_or_assign(range.start, copy);
+    }
+    SetOccupied(range);
+    return;
+  }
   auto [it, inserted] = blocks_.insert_or_assign(range.start, copy);
   (void)it;
   if (!inserted) RebuildOccupied();  // replaced a block, perhaps of another size
@@ -322,6 +388,17 @@ void PortPool::RemoveBlock(uint16_t start) {
   ClearOccupied(range);
 }
 
+void PortPool::RemoveBlock(uint16_t start, const Block& block) {
+  auto it = overlay_.find(start);
+  if (it == overlay_.end() || &it->second != &block) {
+    RemoveBlock(start);
+    return;
+  }
+  const PortRange range = RangeOf(start, it->second);
+  overlay_.erase(it);
+  ClearOccupied(range);
+}
+
 void PortPool::Bind(uint16_t port, Family family, SocketId socket) {
   bindings_[port].of(family) = socket;
   SetPort(port);
@@ -333,7 +410,9 @@ void PortPool::Unbind(uint16_t port, Family family) {
   it->second.of(family).reset();
   if (it->second.empty()) {
     bindings_.erase(it);
-    if (!BlockAt(port)) SetWord(port >> 6, occupied_[port >> 6] & ~(uint64_t{1} << (port & 63)));
+    if (BlocksAt(port).empty()) {
+      SetWord(port >> 6, occupied_[port >> 6] & ~(uint64_t{1} << (port & 63)));
+    }
   }
 }
 
@@ -344,9 +423,12 @@ void PortPool::ClearBindings() {
 }
 
 void PortPool::RemoveRuntimeBlocks() {
-  const auto removed =
-      erase_if(blocks_, [](const auto& entry) { return entry.second.kind == BlockKind::kRuntime; });
-  if (removed > 0) RebuildOccupied();
+  const auto removed = erase_if(blocks_, [](const auto& entry) {
+    return entry.second.kind == BlockKind::kRuntime || entry.second.active_only;
+  });
+  const bool overlaid = !overlay_.empty();
+  overlay_.clear();
+  if (removed > 0 || overlaid) RebuildOccupied();
 }
 
 // --- TokenIndex --------------------------------------------------------------
@@ -355,9 +437,21 @@ uint32_t TokenIndex::Fingerprint(Token token) { return static_cast<uint32_t>(Mix
 
 bool TokenIndex::Holds(uint32_t location, Token token, const Pools& pools) {
   const Owner owner = OwnerAt(location);
-  const PortPool::Blocks& blocks = pools[static_cast<size_t>(owner.protocol)].blocks();
-  auto it = blocks.find(owner.start);
-  return it != blocks.end() && it->second.token_known && it->second.token == token;
+  return pools[static_cast<size_t>(owner.protocol)].FindHolding(owner.start, token) != nullptr;
+}
+
+bool TokenIndex::HoldsOther(uint32_t location, uint32_t fingerprint, Token token,
+                            const Pools& pools) {
+  const Owner owner = OwnerAt(location);
+  const PortPool& pool = pools[static_cast<size_t>(owner.protocol)];
+  for (const PortPool::Blocks* blocks : {&pool.blocks(), &pool.overlay()}) {
+    auto it = blocks->find(owner.start);
+    if (it != blocks->end() && it->second.token_known && it->second.token != token &&
+        Fingerprint(it->second.token) == fingerprint) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::optional<TokenIndex::Owner> TokenIndex::Find(Token token, const Pools& pools) const {
@@ -378,12 +472,10 @@ void TokenIndex::Insert(Token token, Owner owner, const Pools& pools) {
       return;
     }
   }
-  auto [it, inserted] = fingerprints_.try_emplace(Fingerprint(token), Location(owner));
+  const uint32_t fingerprint = Fingerprint(token);
+  auto [it, inserted] = fingerprints_.try_emplace(fingerprint, Location(owner));
   if (inserted) return;
-  const Owner other = OwnerAt(it->second);
-  const PortPool::Blocks& blocks = pools[static_cast<size_t>(other.protocol)].blocks();
-  auto block = blocks.find(other.start);
-  if (block != blocks.end() && block->second.token_known && block->second.token != token) {
+  if (HoldsOther(it->second, fingerprint, token, pools)) {
     full_[token] = owner;  // another token has this fingerprint
   } else {
     it->second = Location(owner);  // the same token, moved

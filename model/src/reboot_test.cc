@@ -175,17 +175,25 @@ TEST(RebootRules, AnObserverLetsAnUnknownTokenAssociateWhileSomePersistentTokenI
   Observer o;
   const call::Associate admin{Observer::admin(), Observer::admin_socket(), 0xB0};
   EXPECT_TRUE(o.Accepts(admin, OkOutcome())) << "rule R-ASSOC-UNLEARNED";
-  for (E error : {E::kWsaEinval, E::kWsaEacces, E::kWsaEfault}) {
+  for (E error : {E::kWsaEinval, E::kWsaEacces, E::kWsaEaddrinuse}) {
     EXPECT_TRUE(o.Accepts(admin, ErrorOutcome(error))) << "rule R-ASSOC-UNLEARNED";
   }
+  EXPECT_FALSE(o.Accepts(admin, ErrorOutcome(E::kWsaEfault))) << "rule R-ASSOC-INVALID (U4)";
   EXPECT_TRUE(NamesRule(o.Expect(admin), r::kAssociateUnlearned)) << "rule R-ASSOC-UNLEARNED";
-  // Without elevation only the failures remain (R-ASSOC-ELEVATION).
+  // Without elevation the token cannot associate a persistent block
+  // (R-ASSOC-ELEVATION): a success can only be one without effect.
   const call::Associate user{Observer::user(), Observer::user_socket(), 0xB0};
-  EXPECT_FALSE(o.Accepts(user, OkOutcome())) << "rule R-ASSOC-UNLEARNED";
   EXPECT_TRUE(o.Accepts(user, ErrorOutcome(E::kWsaEacces))) << "rule R-ASSOC-UNLEARNED";
-  // Token 0 is never a reservation's.
-  EXPECT_FALSE(
-      o.Accepts(call::Associate{Observer::admin(), Observer::admin_socket(), 0}, OkOutcome()))
+  EXPECT_FALSE(NamesRule(o.Expect(user), r::kAssociateUnlearned)) << "rule R-ASSOC-UNLEARNED";
+  {
+    Observer copy = o;
+    copy.Observe(user, OkOutcome());
+    EXPECT_FALSE(copy.machine().socket(Observer::user_socket())->associated())
+        << "rule R-ASSOC-INVALID: a success without effect";
+  }
+  // Token 0 is never a reservation's: its success has no effect.
+  EXPECT_FALSE(NamesRule(o.Expect(call::Associate{Observer::admin(), Observer::admin_socket(), 0}),
+                         r::kAssociateUnlearned))
       << "rule R-ASSOC-UNLEARNED";
   // A bind through the association lands in one of the unlearned blocks,
   // and teaches the observer that block's token.
@@ -202,8 +210,11 @@ TEST(RebootRules, AnObserverLetsAnUnknownTokenAssociateWhileSomePersistentTokenI
   o.Observe(call::LookupPersistent{Observer::admin(), kTcp, {6000, 10}}, OkToken(0xC1));
   const SocketId fresh{3};
   o.Observe(call::OpenSocket{Observer::admin(), kTcp, Family::kIpv4}, NewSocket(fresh.value));
-  EXPECT_FALSE(o.Accepts(call::Associate{Observer::admin(), fresh, 0xC0}, OkOutcome()))
+  const call::Associate invalid{Observer::admin(), fresh, 0xC0};
+  EXPECT_THAT(o.Expect(invalid).Rules(), ::testing::ElementsAre(r::kAssociateInvalid))
       << "rule R-ASSOC-UNLEARNED";
+  o.Observe(invalid, OkOutcome());
+  EXPECT_FALSE(o.machine().socket(fresh)->associated()) << "rule R-ASSOC-INVALID";
 }
 
 // Rule R-ASSOC-UNLEARNED and B-BIND-ASSOC-GONE together. An observer that
@@ -250,17 +261,22 @@ TEST(RebootRules, LearningTheAssociatedTokenPinsTheAssociationToItsBlock) {
       << DescribeExpectation(associate_first.Expect(bind));
 }
 
-// Rule R-ASSOC-UNLEARNED and TOKEN-UNIQUE together: a token that has just
-// associated as a persistent block's is held by a live reservation, so a new
-// reservation cannot be given it.
-TEST(RebootRules, ATokenThatAssociatedAsAPersistentOneIsNotFreshForANewReservation) {
+// Rule R-ASSOC-UNLEARNED, R-ASSOC-INVALID and TOKEN-UNIQUE together: an
+// associate with a token the observer does not know may have succeeded
+// without effect (U4), so it does not prove the token names a live block:
+// a new reservation may be given it. Once a bind through the association
+// lands in one of the blocks, the token is that block's, and taken.
+TEST(RebootRules, ATokenIsTakenOnlyOnceABindShowsItNamesAPersistentBlock) {
   Observer o;
   o.Observe(call::Associate{Observer::admin(), Observer::admin_socket(), 0xB0}, OkOutcome());
   const call::Acquire acquire{Observer::user(), Observer::user_socket(), {7000, 1}};
-  ASSERT_TRUE(o.Accepts(acquire, OkBlock({7000, 1}, 0xE0))) << "rule TOKEN-UNIQUE";
-  EXPECT_FALSE(o.Accepts(acquire, OkBlock({7000, 1}, 0xB0)))
-      << "rule TOKEN-UNIQUE: 0xB0 belongs to 5000-5009 or 6000-6009, both live; "
+  EXPECT_TRUE(o.Accepts(acquire, OkBlock({7000, 1}, 0xE0))) << "rule TOKEN-UNIQUE";
+  EXPECT_TRUE(o.Accepts(acquire, OkBlock({7000, 1}, 0xB0)))
+      << "rule R-ASSOC-INVALID: the association may have had no effect; "
       << DescribeExpectation(o.Expect(acquire));
+  o.Observe(call::Bind{Observer::admin(), Observer::admin_socket(), 0}, OkPort(5003));
+  EXPECT_FALSE(o.Accepts(acquire, OkBlock({7000, 1}, 0xB0)))
+      << "rule TOKEN-UNIQUE: 0xB0 is 5000-5009's now; " << DescribeExpectation(o.Expect(acquire));
 }
 
 }  // namespace

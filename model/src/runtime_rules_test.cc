@@ -196,25 +196,28 @@ TEST(RuntimeRules, AWildcardAcquireWithNoClearBlockLeftFails) {
               r::kAcquireExhausted);
 }
 
-// Rule R-ACQUIRE-ZERO-COUNT (loose).
+// Rule R-ACQUIRE-ZERO-COUNT (U3): WSAEINVAL, the catch-all for an input
+// that is not acceptable; a success would be a finding.
 TEST(RuntimeRules, AnAcquireOfZeroPortsFails) {
   Bench b;
   const SocketId s = b.Open(b.user());
   for (PortRange request : {PortRange{0, 0}, PortRange{6000, 0}}) {
     SCOPED_TRACE(FormatRange(request));
-    ExpectLoose(b, call::Acquire{b.user(), s, request},
-                {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval}, std::nullopt,
-                {OkBlock({6000, 1}, 0x5), ErrorOutcome(E::kWsaEfault)}, r::kAcquireZeroCount);
+    ExpectLoose(b, call::Acquire{b.user(), s, request}, {E::kWsaEinval}, std::nullopt,
+                {OkBlock({6000, 1}, 0x5), ErrorOutcome(E::kWsaEfault), ErrorOutcome(E::kWsaEnobufs),
+                 ErrorOutcome(E::kWsaEaddrinuse)},
+                r::kAcquireZeroCount);
   }
 }
 
-// Rule R-ACQUIRE-PAST-MAX (loose).
+// Rule R-ACQUIRE-PAST-MAX (U3).
 TEST(RuntimeRules, ASpecificAcquirePastPort65535Fails) {
   Bench b;
   const SocketId s = b.Open(b.user());
-  ExpectLoose(b, call::Acquire{b.user(), s, {65535, 2}},
-              {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval}, std::nullopt,
-              {OkBlock({65535, 2}, 0x5), ErrorOutcome(E::kWsaEacces)}, r::kAcquirePastMax);
+  ExpectLoose(b, call::Acquire{b.user(), s, {65535, 2}}, {E::kWsaEinval}, std::nullopt,
+              {OkBlock({65535, 2}, 0x5), ErrorOutcome(E::kWsaEacces), ErrorOutcome(E::kWsaEnobufs),
+               ErrorOutcome(E::kWsaEaddrinuse)},
+              r::kAcquirePastMax);
   ExpectAnswers(b, call::Acquire{b.user(), s, {65535, 1}}, {}, true, r::kAcquireSpecific);
 }
 
@@ -235,7 +238,9 @@ TEST(RuntimeRules, ReleasingATokenOnItsAcquiringSocketFreesTheBlock) {
   ExpectAnswers(b, call::Acquire{b.user(), s, {6000, 2}}, {}, true, r::kAcquireSpecific);
   ExpectAnswers(b, call::Acquire{b.user(), s, {6002, 1}}, {E::kWsaEaddrinuse}, false,
                 r::kAcquireInUse);
-  EXPECT_FALSE(AllowsSuccess(b.Expect(release))) << "rule R-RELEASE-OK: released twice";
+  // Released twice: R-RELEASE-INVALID, whose success releases nothing.
+  EXPECT_THAT(b.Expect(release).Rules(), ::testing::ElementsAre(r::kReleaseInvalid))
+      << "rule R-RELEASE-OK: released twice";
 }
 
 // Rule R-RELEASE-OTHER-SOCKET (loose).
@@ -245,8 +250,8 @@ TEST(RuntimeRules, ReleasingATokenOnAnotherSocketOfTheSameProcessMaySucceedOrFai
   const Token token = b.Acquire(b.user(), s, {6000, 4}).second;
   const SocketId other = b.Open(b.user(), kTcp, Family::kIpv6);
   const call::Release release{b.user(), other, token};
-  ExpectLoose(b, release, {E::kWsaEinval, E::kWsaEacces, E::kWsaEfault}, OkOutcome(),
-              {ErrorOutcome(E::kWsaEaddrinuse), OkToken(token)}, r::kReleaseOtherSocket);
+  ExpectLoose(b, release, {E::kWsaEinval, E::kWsaEacces, E::kWsaEaddrinuse}, OkOutcome(),
+              {ErrorOutcome(E::kWsaEfault), OkToken(token)}, r::kReleaseOtherSocket);
   Bench released = b;
   released.Observe(release, OkOutcome());
   EXPECT_THAT(BlocksOf(released.machine(), kTcp), IsEmpty()) << "rule R-RELEASE-OTHER-SOCKET";
@@ -254,8 +259,9 @@ TEST(RuntimeRules, ReleasingATokenOnAnotherSocketOfTheSameProcessMaySucceedOrFai
   EXPECT_EQ(BlocksOf(b.machine(), kTcp).size(), 1u) << "rule R-RELEASE-OTHER-SOCKET";
 }
 
-// Rule R-RELEASE-INVALID (loose).
-TEST(RuntimeRules, ReleasingAnUnknownPersistentOrForeignTokenFails) {
+// Rule R-RELEASE-INVALID (U4): an error, or a success that releases
+// nothing; never WSAEFAULT, which is for bad pointers.
+TEST(RuntimeRules, ReleasingAnUnknownPersistentOrForeignTokenFailsOrDoesNothing) {
   Bench b;
   const Token persistent = b.Create(kTcp, {5000, 10});
   const SocketId mine = b.Open(b.user());
@@ -266,9 +272,9 @@ TEST(RuntimeRules, ReleasingAnUnknownPersistentOrForeignTokenFails) {
   for (Token token : {Token{0}, Token{0xdeadbeef}, persistent, foreign, udp_token}) {
     SCOPED_TRACE(token);
     ExpectLoose(b, call::Release{b.user(), mine, token},
-                {E::kWsaEinval, E::kWsaEacces, E::kWsaEfault}, std::nullopt,
-                {ErrorOutcome(E::kWsaEaddrinuse)}, r::kReleaseInvalid);
-    b.Run(call::Release{b.user(), mine, token});
+                {E::kWsaEinval, E::kWsaEacces, E::kWsaEaddrinuse}, OkOutcome(),
+                {ErrorOutcome(E::kWsaEfault)}, r::kReleaseInvalid);
+    b.Observe(call::Release{b.user(), mine, token}, OkOutcome());
   }
   EXPECT_EQ(BlocksOf(b.machine(), kTcp).size(), 2u) << "rule R-RELEASE-INVALID";
   EXPECT_EQ(BlocksOf(b.machine(), kUdp).size(), 1u) << "rule R-RELEASE-INVALID";
@@ -312,8 +318,9 @@ TEST(RuntimeRules, AnySocketOfTheAcquiringProcessMayAssociateWithItsRuntimeToken
   EXPECT_TRUE((PortRange{6000, 4}.contains(*bound.port))) << "rule R-ASSOC-RUNTIME";
 }
 
-// Rule R-ASSOC-INVALID (loose).
-TEST(RuntimeRules, AssociatingWithAnUnknownForeignOrOtherProtocolTokenFails) {
+// Rule R-ASSOC-INVALID (U4): an error, or a success that associates
+// nothing; never WSAEFAULT.
+TEST(RuntimeRules, AssociatingWithAnUnknownForeignOrOtherProtocolTokenFailsOrDoesNothing) {
   Bench b;
   const SocketId theirs = b.Open(b.admin());
   const Token foreign = b.Acquire(b.admin(), theirs, {6000, 4}).second;
@@ -324,14 +331,18 @@ TEST(RuntimeRules, AssociatingWithAnUnknownForeignOrOtherProtocolTokenFails) {
   for (Token token : {Token{0}, Token{0xdeadbeef}, foreign, udp_persistent, udp_runtime}) {
     SCOPED_TRACE(token);
     ExpectLoose(b, call::Associate{b.user(), mine, token},
-                {E::kWsaEinval, E::kWsaEacces, E::kWsaEfault}, std::nullopt,
-                {ErrorOutcome(E::kWsaEaddrinuse)}, r::kAssociateInvalid);
+                {E::kWsaEinval, E::kWsaEacces, E::kWsaEaddrinuse}, OkOutcome(),
+                {ErrorOutcome(E::kWsaEfault)}, r::kAssociateInvalid);
+    b.Observe(call::Associate{b.user(), mine, token}, OkOutcome());
+    EXPECT_FALSE(b.machine().socket(mine)->associated()) << "rule R-ASSOC-INVALID";
   }
+  // A bind through the socket is a plain one.
+  ExpectAnswers(b, call::Bind{b.user(), mine, 0}, {}, true, r::kBindEphemeral);
   // Even an elevated process cannot use another process's runtime token.
   const SocketId admin = b.Open(b.admin());
   const SocketId udp_mine = b.Open(b.user(), kUdp);
   ExpectLoose(b, call::Associate{b.admin(), admin, udp_runtime},
-              {E::kWsaEinval, E::kWsaEacces, E::kWsaEfault}, std::nullopt, {},
+              {E::kWsaEinval, E::kWsaEacces, E::kWsaEaddrinuse}, OkOutcome(), {},
               r::kAssociateInvalid);
   ExpectAnswers(b, call::Associate{b.user(), udp_mine, udp_runtime}, {}, true,
                 r::kAssociateRuntime);
@@ -345,12 +356,141 @@ TEST(RuntimeRules, AssociatingABoundSocketFailsOrSucceedsWithNoEffect) {
   const SocketId bound = b.Open(b.user());
   b.BindAt(b.user(), bound, 7000);
   const call::Associate associate{b.user(), bound, token};
-  ExpectLoose(b, associate, {E::kWsaEinval, E::kWsaEacces, E::kWsaEfault}, OkOutcome(),
-              {ErrorOutcome(E::kWsaEaddrinuse)}, r::kAssociateAfterBind);
+  ExpectLoose(b, associate, {E::kWsaEinval, E::kWsaEacces, E::kWsaEaddrinuse}, OkOutcome(),
+              {ErrorOutcome(E::kWsaEfault)}, r::kAssociateAfterBind);
   b.Observe(associate, OkOutcome());
-  EXPECT_FALSE(b.machine().socket(bound)->association.has_value()) << "rule R-ASSOC-AFTER-BIND";
+  EXPECT_FALSE(b.machine().socket(bound)->associated()) << "rule R-ASSOC-AFTER-BIND";
   EXPECT_TRUE(b.Accepts(call::GetSockName{b.user(), bound}, OkPort(7000)))
       << "rule R-ASSOC-AFTER-BIND";
+}
+
+// Rule R-ACQUIRE-BOUND (AQ-5, M6): an acquire on a bound socket may be
+// refused with a U4 code, or answered as on an unbound socket.
+TEST(RuntimeRules, AnAcquireOnABoundSocketMayFailOrGoAhead) {
+  Bench b;
+  const SocketId s = b.Open(b.user());
+  b.BindAt(b.user(), s, 7000);
+  const call::Acquire acquire{b.user(), s, {6000, 4}};
+  ExpectLoose(b, acquire, {E::kWsaEinval, E::kWsaEacces, E::kWsaEaddrinuse},
+              OkBlock({6000, 4}, 0x77), {ErrorOutcome(E::kWsaEfault), OkBlock({6001, 4}, 0x77)},
+              r::kAcquireBound);
+  // An unbound socket has no such choice.
+  const SocketId fresh = b.Open(b.user());
+  ExpectAnswers(b, call::Acquire{b.user(), fresh, {6000, 4}}, {}, true, r::kAcquireSpecific);
+}
+
+// Rule R-ACQUIRE-OTHER-PROTOCOL (C3): a specific acquire over the other
+// protocol's runtime block may fail with WSAEADDRINUSE or succeed; over its
+// persistent block it succeeds (POOL-PER-PROTOCOL).
+TEST(RuntimeRules, ASpecificAcquireOverTheOtherProtocolsRuntimeBlockMayFail) {
+  Bench b;
+  const SocketId udp = b.Open(b.admin(), kUdp);
+  b.Acquire(b.admin(), udp, {6000, 4});
+  b.Create(kUdp, {7000, 4});
+  const SocketId tcp = b.Open(b.user(), kTcp);
+  ExpectLoose(b, call::Acquire{b.user(), tcp, {6002, 4}}, {E::kWsaEaddrinuse},
+              OkBlock({6002, 4}, 0x99), {ErrorOutcome(E::kWsaEacces)}, r::kAcquireOtherProtocol);
+  ExpectAnswers(b, call::Acquire{b.user(), tcp, {7000, 4}}, {}, true, r::kAcquireSpecific);
+}
+
+// Rule R-ACQUIRE-OTHER-FAMILY (U12): a specific acquire whose only conflict
+// is a runtime block acquired on the other family may fail or succeed; the
+// two blocks then coexist, and each answers to its own token.
+TEST(RuntimeRules, ASpecificAcquireOverAnotherFamilysRuntimeBlockMayFailOrSucceed) {
+  Bench b;
+  const SocketId v4 = b.Open(b.admin(), kTcp, Family::kIpv4);
+  const Token first = b.Acquire(b.admin(), v4, {6000, 10}).second;
+  const SocketId v6 = b.Open(b.user(), kTcp, Family::kIpv6);
+  const call::Acquire acquire{b.user(), v6, {6005, 10}};
+  ExpectLoose(b, acquire, {E::kWsaEaddrinuse}, OkBlock({6005, 10}, 0x66),
+              {ErrorOutcome(E::kWsaEacces), OkBlock({6006, 10}, 0x66)}, r::kAcquireOtherFamily);
+  // The same family conflicts always.
+  const SocketId v4_user = b.Open(b.user(), kTcp, Family::kIpv4);
+  ExpectAnswers(b, call::Acquire{b.user(), v4_user, {6005, 10}}, {E::kWsaEaddrinuse}, false,
+                r::kAcquireOverlap);
+  b.Observe(acquire, OkBlock({6005, 10}, 0x66));
+  EXPECT_EQ(b.machine().pool(kTcp).overlay().size(), 1u) << "rule R-ACQUIRE-OTHER-FAMILY";
+  // Both blocks are live: each token associates and releases its own.
+  const SocketId assoc = b.Open(b.user(), kTcp, Family::kIpv6);
+  b.Associate(b.user(), assoc, 0x66);
+  const call::Bind bind{b.user(), assoc, 0};
+  EXPECT_TRUE(b.Accepts(bind, OkPort(6014))) << "rule R-ACQUIRE-OTHER-FAMILY";
+  EXPECT_FALSE(b.Accepts(bind, OkPort(6004))) << "rule R-ACQUIRE-OTHER-FAMILY";
+  // A Create over either is a sharing violation; a bind of the admin's IPv4
+  // socket family into the user's IPv6 block is B-BIND-RUNTIME-FAMILY.
+  ExpectAnswers(b, call::CreatePersistent{b.admin(), kTcp, {6012, 1}}, {E::kSharingViolation},
+                false, r::kCreateRuntime);
+  const SocketId probe = b.Open(b.admin(), kTcp, Family::kIpv4);
+  EXPECT_TRUE(NamesRule(b.Expect(call::Bind{b.admin(), probe, 6012}), r::kBindRuntimeOtherFamily))
+      << "rule R-ACQUIRE-OTHER-FAMILY";
+  b.Observe(call::Release{b.admin(), v4, first}, OkOutcome());
+  EXPECT_THAT(BlocksOf(b.machine(), kTcp),
+              ::testing::ElementsAre(::testing::Pair(PortRange{6005, 10}, BlockKind::kRuntime)))
+      << "rule R-ACQUIRE-OTHER-FAMILY";
+  // The ports the IPv4 block alone held are free again.
+  ExpectAnswers(b, call::Acquire{b.admin(), v4, {6000, 5}}, {}, true, r::kAcquireSpecific);
+}
+
+// Rule R-ACQUIRE-OTHER-FAMILY (U12): a wildcard acquire whose only room lies
+// over runtime blocks of the other family may take it, or fail.
+TEST(RuntimeRules, AWildcardAcquireMayLandOverAnotherFamilysRuntimeBlock) {
+  Bench b;
+  b.SetDynamicRange(kTcp, {65281, 255});
+  const SocketId v4 = b.Open(b.admin(), kTcp, Family::kIpv4);
+  b.Acquire(b.admin(), v4, {65281, 255});
+  const SocketId v6 = b.Open(b.user(), kTcp, Family::kIpv6);
+  const call::Acquire wildcard{b.user(), v6, {0, 10}};
+  ExpectLoose(b, wildcard, {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval},
+              OkBlock({65300, 10}, 0x42), {OkBlock({65270, 10}, 0x42)}, r::kAcquireOtherFamily);
+  const Outcome o = b.Run(wildcard);
+  if (o.ok()) {
+    EXPECT_TRUE((PortRange{65281, 255}.contains(*o.block))) << "rule R-ACQUIRE-OTHER-FAMILY";
+  }
+  const SocketId v4_user = b.Open(b.user(), kTcp, Family::kIpv4);
+  ExpectAnswers(b, call::Acquire{b.user(), v4_user, {0, 10}},
+                {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval}, false, r::kAcquireExhausted);
+}
+
+// Rule R-IOCTL-OUTBUF (M7): release and associate document that the output
+// buffer must be set to zero; with a non-zero size Windows may refuse with
+// WSAEINVAL or answer as usual.
+TEST(RuntimeRules, ReleaseAndAssociateWithAnOutputBufferMayBeRefused) {
+  Bench b;
+  const SocketId s = b.Open(b.user());
+  const Token token = b.Acquire(b.user(), s, {6000, 4}).second;
+  const SocketId other = b.Open(b.user());
+  call::Associate associate{b.user(), other, token};
+  associate.out_size = 8;
+  ExpectLoose(b, associate, {E::kWsaEinval}, OkOutcome(), {ErrorOutcome(E::kWsaEfault)},
+              r::kIoctlOutputBuffer);
+  call::Release release{b.user(), s, token};
+  release.out_size = 16;
+  ExpectLoose(b, release, {E::kWsaEinval}, OkOutcome(), {ErrorOutcome(E::kWsaEacces)},
+              r::kIoctlOutputBuffer);
+  release.out_size = 0;
+  ExpectAnswers(b, release, {}, true, r::kReleaseOk);
+}
+
+// Rule R-ASSOC-TWICE (U4): a second associate of an unbound socket may fail
+// with a U4 code; if it succeeds, a bind may go through either association.
+TEST(RuntimeRules, AssociatingASocketTwiceMayFailOrLeaveEitherAssociation) {
+  Bench b;
+  const SocketId s = b.Open(b.user());
+  const Token first = b.Acquire(b.user(), s, {6000, 2}).second;
+  const Token second = b.Acquire(b.user(), s, {7000, 2}).second;
+  const SocketId t = b.Open(b.user());
+  b.Associate(b.user(), t, first);
+  const call::Associate again{b.user(), t, second};
+  ExpectLoose(b, again, {E::kWsaEinval, E::kWsaEacces, E::kWsaEaddrinuse}, OkOutcome(),
+              {ErrorOutcome(E::kWsaEfault)}, r::kAssociateTwice);
+  Bench refused = b;
+  refused.Observe(again, ErrorOutcome(E::kWsaEinval));
+  EXPECT_TRUE(refused.Accepts(call::Bind{b.user(), t, 0}, OkPort(6001))) << "rule R-ASSOC-TWICE";
+  EXPECT_FALSE(refused.Accepts(call::Bind{b.user(), t, 0}, OkPort(7001))) << "rule R-ASSOC-TWICE";
+  b.Observe(again, OkOutcome());
+  EXPECT_TRUE(b.Accepts(call::Bind{b.user(), t, 0}, OkPort(6001))) << "rule R-ASSOC-TWICE";
+  EXPECT_TRUE(b.Accepts(call::Bind{b.user(), t, 0}, OkPort(7001))) << "rule R-ASSOC-TWICE";
+  EXPECT_FALSE(b.Accepts(call::Bind{b.user(), t, 0}, OkPort(8001))) << "rule R-ASSOC-TWICE";
 }
 
 }  // namespace

@@ -115,9 +115,52 @@ TEST(SocketRules, SettingAValidDynamicRangeChangesOnlyLaterAllocations) {
     const Outcome bound = b.Run(call::Bind{b.user(), s, 0});
     ASSERT_TRUE(bound.port.has_value());
     EXPECT_GE(*bound.port, 65000) << "rule DYN-RANGE-SET";
-    const auto [block, token] = b.Acquire(b.user(), s, {0, 2});
+    const SocketId unbound = b.Open(b.user());
+    const auto [block, token] = b.Acquire(b.user(), unbound, {0, 2});
     EXPECT_TRUE((PortRange{65000, 536}.contains(block))) << "rule DYN-RANGE-SET";
   }
+}
+
+// Rule DYN-RANGE-FAMILY (NS-8): each IP version has its own range; setting
+// one leaves the other as it was.
+TEST(SocketRules, EachIpVersionHasItsOwnDynamicRange) {
+  Bench b;
+  ExpectAnswers(b, call::SetDynamicRange{kTcp, {2000, 1000}, Family::kIpv6}, {}, true,
+                r::kDynamicRangeSet);
+  EXPECT_TRUE(NamesRule(b.Expect(call::SetDynamicRange{kTcp, {2000, 1000}, Family::kIpv6}),
+                        r::kDynamicRangeFamily))
+      << "rule DYN-RANGE-FAMILY";
+  b.SetDynamicRange(kTcp, {2000, 1000}, Family::kIpv6);
+  EXPECT_EQ(b.machine().pool(kTcp).dynamic_range(Family::kIpv6), (PortRange{2000, 1000}))
+      << "rule DYN-RANGE-FAMILY";
+  EXPECT_EQ(b.machine().pool(kTcp).dynamic_range(Family::kIpv4), (PortRange{49152, 16384}))
+      << "rule DYN-RANGE-FAMILY: IPv4 keeps its range";
+  // A wildcard acquire on each family's socket lands in that family's range.
+  const SocketId v6 = b.Open(b.user(), kTcp, Family::kIpv6);
+  const SocketId v4 = b.Open(b.user(), kTcp, Family::kIpv4);
+  EXPECT_TRUE((PortRange{2000, 1000}.contains(b.Acquire(b.user(), v6, {0, 8}).first)))
+      << "rule DYN-RANGE-FAMILY";
+  EXPECT_FALSE(b.Accepts(call::Acquire{b.user(), v4, {0, 8}}, OkBlock({2100, 8}, 0x3)))
+      << "rule DYN-RANGE-FAMILY";
+}
+
+// Rule DYN-RANGE-SEEDED: a machine may be in a range that netsh's set
+// command would refuse (runner images: start 1024, 64511 ports); seeding a
+// model with it works, setting it does not.
+TEST(SocketRules, SeedingAcceptsAnyRangeAMachineMayBeIn) {
+  Machine machine(1);
+  for (Family f : {Family::kIpv4, Family::kIpv6}) {
+    EXPECT_TRUE(machine.SeedDynamicRange(kTcp, f, {1024, 64511}).ok()) << "rule DYN-RANGE-SEEDED";
+    EXPECT_EQ(machine.pool(kTcp).dynamic_range(f), (PortRange{1024, 64511}))
+        << "rule DYN-RANGE-SEEDED";
+  }
+  EXPECT_TRUE(machine.SeedDynamicRange(kUdp, Family::kIpv4, {1, 65535}).ok())
+      << "rule DYN-RANGE-SEEDED";
+  EXPECT_FALSE(machine.SeedDynamicRange(kUdp, Family::kIpv4, {65535, 2}).ok())
+      << "rule DYN-RANGE-SEEDED: it must still fit";
+  EXPECT_FALSE(machine.SeedDynamicRange(kUdp, Family::kIpv4, {0, 0}).ok())
+      << "rule DYN-RANGE-SEEDED: it must hold a port";
+  EXPECT_FALSE(machine.SetDynamicRange(kTcp, {1024, 64511}).ok()) << "rule DYN-RANGE-INVALID";
 }
 
 // Rule DYN-RANGE-INVALID.

@@ -108,6 +108,12 @@ SOCKET ModelApi::socket(int af, int type, int protocol) {
     proto = Protocol::kTcp;
   } else if (type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP)) {
     proto = Protocol::kUdp;
+  } else if (type == 0 && (protocol == 0 || protocol == IPPROTO_TCP)) {
+    // W32-SOCKET-UNSPECIFIED: type 0 takes the first catalogue entry of the
+    // family that fits the protocol; TCP's comes first.
+    proto = Protocol::kTcp;
+  } else if (type == 0 && protocol == IPPROTO_UDP) {
+    proto = Protocol::kUdp;
   } else {
     Fail(Error::kWsaEprotonosupport);
     return INVALID_SOCKET;
@@ -193,7 +199,14 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
                      dwIoControlCode == SIO_ASSOCIATE_PORT_RESERVATION;
   if (!owned && !known) return Fail(Error::kWsaEnotsock);
   if (owned) {
-    if (lpOverlapped != nullptr || lpCompletionRoutine != nullptr) return Fail(Error::kWsaEinval);
+    if (lpOverlapped != nullptr || lpCompletionRoutine != nullptr) {
+      // W32-OVERLAPPED: out of the model's scope. Windows would answer
+      // WSA_IO_PENDING and complete later; the surface refuses the call as
+      // a harness limit, with the reason in last_status().
+      status_ = absl::UnimplementedError(
+          "overlapped WSAIoctl is outside the model (rule W32-OVERLAPPED): call it synchronously");
+      return Fail(Error::kWsaEopnotsupp);
+    }
     if (lpcbBytesReturned == nullptr) return Fail(Error::kWsaEfault);
   }
   if (lpcbBytesReturned != nullptr) *lpcbBytesReturned = 0;
@@ -222,9 +235,13 @@ int ModelApi::WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWOR
       return 0;
     }
     case SIO_RELEASE_PORT_RESERVATION:
-      return RunSocketCall(call::Release{process_, id, read_token(), in_size}) ? 0 : SOCKET_ERROR;
+      return RunSocketCall(call::Release{process_, id, read_token(), in_size, out_size})
+                 ? 0
+                 : SOCKET_ERROR;
     case SIO_ASSOCIATE_PORT_RESERVATION:
-      return RunSocketCall(call::Associate{process_, id, read_token(), in_size}) ? 0 : SOCKET_ERROR;
+      return RunSocketCall(call::Associate{process_, id, read_token(), in_size, out_size})
+                 ? 0
+                 : SOCKET_ERROR;
     default:
       return Fail(Error::kWsaEopnotsupp);  // not reached: unknown codes are refused above
   }

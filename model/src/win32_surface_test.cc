@@ -124,8 +124,10 @@ TEST(Win32Surface, TheIoctlsAndSockaddrsCarryStartPortInNetworkOrder) {
   EXPECT_EQ(length, static_cast<int>(sizeof(sockaddr_in))) << "rule BYTE-ORDER";
 }
 
-// Rule W32-OVERLAPPED.
-TEST(Win32Surface, AnOverlappedOrCompletionRoutineIoctlIsEinval) {
+// Rule W32-OVERLAPPED: an overlapped call is a harness limit, not an answer
+// of Windows (which would be WSA_IO_PENDING and a completion): the surface
+// refuses it, says why in last_status(), and touches nothing.
+TEST(Win32Surface, AnOverlappedOrCompletionRoutineIoctlIsRefusedAsAHarnessLimit) {
   Machine machine(3);
   ModelApi api(machine, machine.StartProcess(false));
   const SOCKET s = api.socket(AF_INET, SOCK_STREAM, 0);
@@ -138,13 +140,22 @@ TEST(Win32Surface, AnOverlappedOrCompletionRoutineIoctlIsEinval) {
                          sizeof(instance), &bytes, overlapped, nullptr),
             SOCKET_ERROR)
       << "rule W32-OVERLAPPED";
-  EXPECT_EQ(api.WSAGetLastError(), WsaCode(Error::kWsaEinval)) << "rule W32-OVERLAPPED";
+  EXPECT_EQ(api.last_status().code(), absl::StatusCode::kUnimplemented) << "rule W32-OVERLAPPED";
+  EXPECT_NE(api.last_status().message().find("W32-OVERLAPPED"), std::string::npos)
+      << "rule W32-OVERLAPPED: " << api.last_status();
+  EXPECT_NE(api.WSAGetLastError(), WsaCode(Error::kWsaEinval)) << "rule W32-OVERLAPPED";
+  EXPECT_NE(api.WSAGetLastError(), 997) << "rule W32-OVERLAPPED: not WSA_IO_PENDING";
   EXPECT_EQ(api.WSAIoctl(s, SIO_ACQUIRE_PORT_RESERVATION, &range, sizeof(range), &instance,
                          sizeof(instance), &bytes, nullptr, &Completed),
             SOCKET_ERROR)
       << "rule W32-OVERLAPPED";
-  EXPECT_EQ(api.WSAGetLastError(), WsaCode(Error::kWsaEinval)) << "rule W32-OVERLAPPED";
+  EXPECT_EQ(api.last_status().code(), absl::StatusCode::kUnimplemented) << "rule W32-OVERLAPPED";
   EXPECT_TRUE(machine.pool(kTcp).blocks().empty()) << "rule W32-OVERLAPPED";
+  // A synchronous call afterwards clears the status.
+  ASSERT_EQ(api.WSAIoctl(s, SIO_ACQUIRE_PORT_RESERVATION, &range, sizeof(range), &instance,
+                         sizeof(instance), &bytes, nullptr, nullptr),
+            0);
+  EXPECT_TRUE(api.last_status().ok()) << "rule W32-OVERLAPPED";
 }
 
 // Rules SOCK-NOTSOCK before W32-OVERLAPPED and W32-NULL-POINTER: the
@@ -213,6 +224,37 @@ TEST(Win32Surface, SocketWithAnUnsupportedFamilyTypeOrProtocolFails) {
   }
   EXPECT_TRUE(machine.sockets().empty()) << "rule W32-SOCKET-ARGS";
   EXPECT_NE(api.socket(AF_INET6, SOCK_DGRAM, 0), INVALID_SOCKET) << "rule W32-SOCKET-ARGS";
+}
+
+// Rule W32-SOCKET-UNSPECIFIED: socket(AF_INET, 0, 0) opens a socket (the
+// SDN script acquires on one): the first catalogue entry of the family,
+// TCP; a UDP protocol number with type 0 gives UDP.
+TEST(Win32Surface, SocketWithTypeZeroOpensTheFamilysFirstTransport) {
+  Machine machine(5);
+  ModelApi api(machine, machine.StartProcess(false));
+  const SOCKET tcp = api.socket(AF_INET, 0, 0);
+  ASSERT_NE(tcp, INVALID_SOCKET) << "rule W32-SOCKET-UNSPECIFIED";
+  const SocketState* state = machine.socket(SocketId{static_cast<uint32_t>(tcp)});
+  ASSERT_NE(state, nullptr);
+  EXPECT_EQ(state->protocol, Protocol::kTcp) << "rule W32-SOCKET-UNSPECIFIED";
+  EXPECT_EQ(state->family, Family::kIpv4) << "rule W32-SOCKET-UNSPECIFIED";
+  const SOCKET tcp6 = api.socket(AF_INET6, 0, IPPROTO_TCP);
+  ASSERT_NE(tcp6, INVALID_SOCKET) << "rule W32-SOCKET-UNSPECIFIED";
+  EXPECT_EQ(machine.socket(SocketId{static_cast<uint32_t>(tcp6)})->family, Family::kIpv6)
+      << "rule W32-SOCKET-UNSPECIFIED";
+  const SOCKET udp = api.socket(AF_INET, 0, IPPROTO_UDP);
+  ASSERT_NE(udp, INVALID_SOCKET) << "rule W32-SOCKET-UNSPECIFIED";
+  EXPECT_EQ(machine.socket(SocketId{static_cast<uint32_t>(udp)})->protocol, Protocol::kUdp)
+      << "rule W32-SOCKET-UNSPECIFIED";
+  // The SDN script's use: wildcard 64-port acquires on such a socket.
+  INET_PORT_RANGE range{0, 64};
+  INET_PORT_RESERVATION_INSTANCE instance{};
+  DWORD bytes = 0;
+  EXPECT_EQ(api.WSAIoctl(tcp, SIO_ACQUIRE_PORT_RESERVATION, &range, sizeof(range), &instance,
+                         sizeof(instance), &bytes, nullptr, nullptr),
+            0)
+      << "rule W32-SOCKET-UNSPECIFIED";
+  EXPECT_EQ(api.socket(AF_INET, 0, IPPROTO_ICMP), INVALID_SOCKET) << "rule W32-SOCKET-ARGS";
 }
 
 // Rule W32-PROCESS-ENDED.

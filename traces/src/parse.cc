@@ -115,7 +115,7 @@ bool IsErrorWord(absl::string_view text) {
 }
 
 constexpr absl::string_view kCallWhat =
-    "a call (start-process, end-process, reboot, set-dynamic or a process name)";
+    "a call (start-process, end-process, reboot, set-dynamic, env or a process name)";
 constexpr absl::string_view kProcessCallWhat =
     "a process call (create, lookup, delete, socket) or a socket name";
 constexpr absl::string_view kSocketCallWhat =
@@ -448,9 +448,37 @@ absl::Status LineParser::ParseCall(Step& step) {
   }
   if (Accept("set-dynamic")) {
     call::SetDynamicRange c;
+    // An IP version may come first (DYN-RANGE-FAMILY); without one, ipv4.
+    if (!AtEnd()) {
+      if (const std::optional<Family> f = FamilyFromName(Peek().text)) {
+        c.family = *f;
+        ++pos_;
+      }
+    }
     PORTPOOL_RETURN_IF_ERROR(TakeProtocol(c.protocol));
     PORTPOOL_RETURN_IF_ERROR(TakeU16("a start port (0..65535)", c.range.start));
     PORTPOOL_RETURN_IF_ERROR(TakeU16(kCountWhat, c.range.count));
+    step.call = c;
+    return absl::OkStatus();
+  }
+  if (Accept("env")) {
+    call::EnvironmentBlock c;
+    if (Accept("add")) {
+      c.added = true;
+    } else if (Accept("remove")) {
+      c.added = false;
+    } else {
+      return Expected("'add' or 'remove'");
+    }
+    constexpr absl::string_view what = "a store (runtime, active or persistent)";
+    Word store;
+    PORTPOOL_RETURN_IF_ERROR(Take(what, store));
+    const std::optional<EnvironmentStore> st = EnvironmentStoreFromName(store.text);
+    if (!st) return ExpectedAt(store, what);
+    c.store = *st;
+    PORTPOOL_RETURN_IF_ERROR(TakeProtocol(c.protocol));
+    PORTPOOL_RETURN_IF_ERROR(TakeU16("a start port (0..65535)", c.block.start));
+    PORTPOOL_RETURN_IF_ERROR(TakeU16(kCountWhat, c.block.count));
     step.call = c;
     return absl::OkStatus();
   }
@@ -537,14 +565,15 @@ absl::Status LineParser::ParseSocketCall(ProcessId process, SocketId socket, Ste
     if (release) ++pos_;
     Token token = kInvalidToken;
     uint32_t in_size = call::kTokenSize;
+    uint32_t out_size = 0;
     Word word;
     PORTPOOL_RETURN_IF_ERROR(Take(kTokenWhat, word));
     PORTPOOL_RETURN_IF_ERROR(TokenValue(word, step.token_argument, token));
-    PORTPOOL_RETURN_IF_ERROR(TakeSizes("in=BYTES or '->'", &in_size, nullptr));
+    PORTPOOL_RETURN_IF_ERROR(TakeSizes("in=BYTES, out=BYTES or '->'", &in_size, &out_size));
     if (release) {
-      step.call = call::Release{process, socket, token, in_size};
+      step.call = call::Release{process, socket, token, in_size, out_size};
     } else {
-      step.call = call::Associate{process, socket, token, in_size};
+      step.call = call::Associate{process, socket, token, in_size, out_size};
     }
     return absl::OkStatus();
   }

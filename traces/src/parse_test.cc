@@ -408,7 +408,7 @@ INSTANTIATE_TEST_SUITE_P(
         // Calls.
         ErrorCase{"foo -> NO_ERROR", "2:1: unknown call 'foo'"},
         ErrorCase{"-> NO_ERROR",
-                  "2:1: expected a call (start-process, end-process, reboot, set-dynamic or a "
+                  "2:1: expected a call (start-process, end-process, reboot, set-dynamic, env or a "
                   "process name), found '->'"},
         ErrorCase{"  Reboot -> NO_ERROR", "2:3: unknown call 'Reboot'"},
         ErrorCase{"start-process root -> NO_ERROR",
@@ -490,8 +490,17 @@ INSTANTIATE_TEST_SUITE_P(
                   "found '4294967296'"},
         ErrorCase{"p1 s1 acquire any 4 size=4 -> NO_ERROR",
                   "2:21: expected in=BYTES, out=BYTES or '->', found 'size=4'"},
-        ErrorCase{"p1 s1 release $c out=16 -> NO_ERROR",
-                  "2:18: expected in=BYTES or '->', found 'out=16'"},
+        ErrorCase{"p1 s1 release $c in=8 in=8 -> NO_ERROR", "2:23: duplicate option 'in='"},
+        ErrorCase{"p1 s1 associate $c bytes=16 -> NO_ERROR",
+                  "2:20: expected in=BYTES, out=BYTES or '->', found 'bytes=16'"},
+        ErrorCase{"env add runtime tcp 50000 -> NO_ERROR",
+                  "2:27: expected a port count (0..65535), found '->'"},
+        ErrorCase{"env grow runtime tcp 50000 100 -> NO_ERROR",
+                  "2:5: expected 'add' or 'remove', found 'grow'"},
+        ErrorCase{"env add forever tcp 50000 100 -> NO_ERROR",
+                  "2:9: expected a store (runtime, active or persistent), found 'forever'"},
+        ErrorCase{"set-dynamic ipv7 tcp 50000 1000 -> NO_ERROR",
+                  "2:13: expected a protocol (tcp or udp), found 'ipv7'"},
         ErrorCase{"p1 s1 release -> NO_ERROR",
                   "2:15: expected a token ($name, 0xHEX or a decimal number), found '->'"},
         ErrorCase{"p1 s1 release $ -> NO_ERROR",
@@ -598,9 +607,10 @@ TEST(ParseStepTest, ParsesOneLine) {
   EXPECT_EQ(*step, ParseLine("p1 create tcp 5000 10 -> NO_ERROR token=$a"));
   EXPECT_EQ(ParseStep("p1 create tcp -> NO_ERROR").status().message(),
             "<step>:1:15: expected a port (0..65535 or raw:PORT), found '->'");
-  EXPECT_EQ(ParseStep("").status().message(),
-            "<step>:1:1: expected a call (start-process, end-process, reboot, set-dynamic or a "
-            "process name), found end of line");
+  EXPECT_EQ(
+      ParseStep("").status().message(),
+      "<step>:1:1: expected a call (start-process, end-process, reboot, set-dynamic, env or a "
+      "process name), found end of line");
   EXPECT_EQ(ParseStep(std::string("\0", 1)).status().message(),
             "<step>:1:1: unexpected control character 0x00");
   EXPECT_EQ(ParseStep(std::string(5000, 'x')).status().message(),

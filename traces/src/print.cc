@@ -43,8 +43,12 @@ std::string CallText(const Step& step) {
         } else if constexpr (std::is_same_v<T, call::Reboot>) {
           return "reboot";
         } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
-          return absl::StrCat("set-dynamic ", ProtocolName(c.protocol), " ", c.range.start, " ",
-                              c.range.count);
+          return absl::StrCat("set-dynamic ", c.family == Family::kIpv6 ? "ipv6 " : "",
+                              ProtocolName(c.protocol), " ", c.range.start, " ", c.range.count);
+        } else if constexpr (std::is_same_v<T, call::EnvironmentBlock>) {
+          return absl::StrCat("env ", c.added ? "add " : "remove ", EnvironmentStoreName(c.store),
+                              " ", ProtocolName(c.protocol), " ", c.block.start, " ",
+                              c.block.count);
         } else if constexpr (std::is_same_v<T, call::CreatePersistent> ||
                              std::is_same_v<T, call::LookupPersistent>) {
           return absl::StrCat("p", c.process.value,
@@ -71,7 +75,8 @@ std::string CallText(const Step& step) {
           return absl::StrCat("p", c.process.value, " s", c.socket.value,
                               std::is_same_v<T, call::Release> ? " release " : " associate ",
                               TokenText(c.token, step.token_argument),
-                              SizeOption("in", c.in_size, call::kTokenSize));
+                              SizeOption("in", c.in_size, call::kTokenSize),
+                              SizeOption("out", c.out_size, 0));
         } else if constexpr (std::is_same_v<T, call::Bind>) {
           return absl::StrCat("p", c.process.value, " s", c.socket.value, " bind ",
                               PortText(c.port, step.raw_port));

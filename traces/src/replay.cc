@@ -29,7 +29,7 @@ std::string Where(int line_or_step) {
 
 }  // namespace
 
-Replayer::Replayer(const Trace& trace) : trace_(&trace) {
+Replayer::Replayer(const Trace& trace, ReplayOptions options) : trace_(&trace), options_(options) {
   // Synthetic values must differ from every literal token the trace writes.
   taken_.insert(kInvalidToken);
   for (const Step& step : trace.steps) {
@@ -179,17 +179,27 @@ bool Replayer::Feed(size_t i) {
       }
       d.rules.push_back(std::move(citation));
     }
-    result_.divergence = std::move(d);
-    return false;
-  }
-  ++coverage_[verdict.rule];
-  for (RuleId id : expectation->also) ++coverage_[id];
-
-  if (absl::Status observed = machine_.Observe(translated->call, translated->outcome);
-      !observed.ok()) {
-    // Check accepted the outcome, so Observe must: a bug in the model.
-    Fail(i, step, absl::StrCat("internal error: ", observed.message()));
-    return false;
+    if (!result_.divergence) {
+      result_.divergence = std::move(d);
+    } else {
+      result_.later_divergences.push_back(std::move(d));
+    }
+    if (!options_.keep_going) return false;
+    // Follow the recording from here, as the checker does (keep_going).
+    if (absl::Status adopted = machine_.Adopt(translated->call, translated->outcome);
+        !adopted.ok()) {
+      result_.lost = std::string(adopted.message());
+      return false;
+    }
+  } else {
+    ++coverage_[verdict.rule];
+    for (RuleId id : expectation->also) ++coverage_[id];
+    if (absl::Status observed = machine_.Observe(translated->call, translated->outcome);
+        !observed.ok()) {
+      // Check accepted the outcome, so Observe must: a bug in the model.
+      Fail(i, step, absl::StrCat("internal error: ", observed.message()));
+      return false;
+    }
   }
   const int where = step.line > 0 ? step.line : -static_cast<int>(i + 1);
   if (translated->new_process_name) {
@@ -222,7 +232,9 @@ ReplayResult Replayer::Run() && {
   return std::move(*this).Finish();
 }
 
-ReplayResult Replay(const Trace& trace) { return Replayer(trace).Run(); }
+ReplayResult Replay(const Trace& trace, ReplayOptions options) {
+  return Replayer(trace, options).Run();
+}
 
 std::string FormatBoundPorts(const ReplayResult& result, Protocol protocol) {
   std::vector<std::tuple<uint16_t, Family, std::string, std::string>> rows;

@@ -190,9 +190,14 @@ TEST(ReplayTest, ATokenNamedFirstAsAnArgumentIsBogus) {
       .Arg("$zz");
   EXPECT_TRUE(Replay(b.trace()).conforms);
 
+  // A bogus token's association may succeed without effect (R-ASSOC-INVALID,
+  // U4), but never with WSAEFAULT: that is for bad pointers.
   Builder accepted = b;
   accepted.Add(call::Associate{P(1), S(1)}, Ok()).Arg("$zz");
-  const ReplayResult result = Replay(accepted.trace());
+  EXPECT_TRUE(Replay(accepted.trace()).conforms);
+  Builder faulted = b;
+  faulted.Add(call::Associate{P(1), S(1)}, Err(Error::kWsaEfault)).Arg("$zz");
+  const ReplayResult result = Replay(faulted.trace());
   ASSERT_TRUE(result.diverges());
   EXPECT_THAT(Ids(*result.divergence), Contains(std::string(rules::kAssociateInvalid)));
 }
@@ -438,6 +443,70 @@ TEST(SimulateReplayTest, AMutatedAnswerDivergesAtItsStep) {
     EXPECT_EQ(result.divergence->step, at);
     EXPECT_EQ(result.steps_checked, at + 1);
   }
+}
+
+}  // namespace
+}  // namespace portpool::traces
+
+namespace portpool::traces {
+namespace {
+
+Trace ParsedOrDie(const std::string& text) {
+  absl::StatusOr<Trace> trace = Parse(text, "<test>");
+  EXPECT_TRUE(trace.ok()) << trace.status();
+  return trace.ok() ? *trace : Trace{};
+}
+
+// Two answers the model forbids (P-CREATE-ELEVATION: an elevated Create over
+// free ports succeeds; P-LOOKUP-TOKEN: the block exists), with conforming
+// steps around them.
+const char kTwoDivergences[] =
+    "portpool-trace 1\n"
+    "start-process elevated -> NO_ERROR process=p1\n"
+    "p1 create tcp 5000 4 -> ERROR_ACCESS_DENIED\n"
+    "p1 create tcp 6000 4 -> NO_ERROR token=$a\n"
+    "p1 lookup tcp 6000 4 -> ERROR_NOT_FOUND\n"
+    "p1 delete tcp 6000 4 -> NO_ERROR\n";
+
+TEST(ReplayKeepGoingTest, WithoutKeepGoingTheReplayStopsAtTheFirstDivergence) {
+  const Trace trace = ParsedOrDie(kTwoDivergences);
+  const ReplayResult result = Replay(trace);
+  ASSERT_TRUE(result.divergence);
+  EXPECT_EQ(result.divergence->step, 1u);
+  EXPECT_THAT(result.later_divergences, IsEmpty());
+  EXPECT_EQ(result.steps_checked, 2u);
+}
+
+TEST(ReplayKeepGoingTest, KeepGoingReportsEveryDivergenceAndJudgesTheRest) {
+  const Trace trace = ParsedOrDie(kTwoDivergences);
+  const ReplayResult result = Replay(trace, {.keep_going = true});
+  ASSERT_TRUE(result.divergence);
+  EXPECT_EQ(result.divergence->step, 1u);
+  ASSERT_EQ(result.later_divergences.size(), 1u);
+  EXPECT_EQ(result.later_divergences[0].step, 3u);
+  EXPECT_THAT(Ids(result.later_divergences[0]), Contains(std::string(rules::kLookupToken)));
+  EXPECT_FALSE(result.lost);
+  EXPECT_FALSE(result.conforms);
+  EXPECT_EQ(result.steps_checked, 5u);
+  // The Delete after the adopted Lookup conformed.
+  EXPECT_TRUE(result.verdicts.back().conforms);
+}
+
+// An answer the model cannot hold (a block over a block: P-CREATE-OVERLAP)
+// stops the replay with the reason.
+TEST(ReplayKeepGoingTest, AnAnswerThatCannotBeAdoptedStopsTheReplay) {
+  const Trace trace = ParsedOrDie(
+      "portpool-trace 1\n"
+      "start-process elevated -> NO_ERROR process=p1\n"
+      "p1 create tcp 5000 4 -> NO_ERROR token=$a\n"
+      "p1 create tcp 5002 4 -> NO_ERROR token=$b\n"
+      "p1 delete tcp 5000 4 -> NO_ERROR\n");
+  const ReplayResult result = Replay(trace, {.keep_going = true});
+  ASSERT_TRUE(result.divergence);
+  EXPECT_EQ(result.divergence->step, 2u);
+  ASSERT_TRUE(result.lost);
+  EXPECT_THAT(*result.lost, HasSubstr("overlaps a block the model holds"));
+  EXPECT_EQ(result.steps_checked, 3u);
 }
 
 }  // namespace

@@ -310,4 +310,46 @@ absl::StatusOr<ShrinkResult> Shrink(const Trace& trace, const ShrinkOptions& opt
   return result;
 }
 
+absl::StatusOr<Trace> IsolateDivergence(const Trace& trace, const std::vector<size_t>& earlier,
+                                        size_t at) {
+  if (at >= trace.steps.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("step ", at + 1, " is past the trace's ", trace.steps.size(), " steps"));
+  }
+  const ReplayResult whole = Replay(trace, {.keep_going = true});
+  const Divergence* target = nullptr;
+  if (whole.divergence && whole.divergence->step == at) target = &*whole.divergence;
+  for (const Divergence& d : whole.later_divergences) {
+    if (d.step == at) target = &d;
+  }
+  if (target == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("step ", at + 1, " does not diverge when the run goes on after divergences"));
+  }
+  std::vector<size_t> kept;
+  for (size_t i = 0; i <= at; ++i) {
+    if (std::find(earlier.begin(), earlier.end(), i) == earlier.end()) kept.push_back(i);
+  }
+  Trace isolated = Subtrace(trace, kept);
+  isolated.provenance.push_back(absl::StrCat("step ", at + 1, " of the run, without the ",
+                                             earlier.size(), " divergent steps before it"));
+  const ReplayResult replay = Replay(isolated);
+  if (!replay.divergence || replay.divergence->step + 1 != isolated.steps.size()) {
+    return absl::FailedPreconditionError(
+        replay.error ? absl::StrCat("without the earlier divergent steps the run does not replay: ",
+                                    replay.error->message)
+                     : "without the earlier divergent steps the run does not diverge there");
+  }
+  const auto ids = [](const Divergence& d) {
+    std::vector<std::string> out;
+    for (const RuleCitation& c : d.rules) out.push_back(c.id);
+    return out;
+  };
+  if (ids(*replay.divergence) != ids(*target)) {
+    return absl::FailedPreconditionError(
+        "without the earlier divergent steps the run diverges there under other rules");
+  }
+  return isolated;
+}
+
 }  // namespace portpool::traces

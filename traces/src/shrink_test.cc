@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "portpool/rules.h"
+#include "portpool/traces/parse.h"
 #include "portpool/traces/simulate.h"
 
 namespace portpool::traces {
@@ -182,6 +184,58 @@ RC_GTEST_PROP(ShrinkProperty, AChangedTokenShrinksToTheStepsItNeeds, (uint64_t s
   // like may all be needed.
   RC_ASSERT(shrunk->trace.steps.size() <= 10u);
   RC_ASSERT(shrunk->trace.steps.back().call == original.steps[before.divergence->step].call);
+}
+
+}  // namespace
+}  // namespace portpool::traces
+
+namespace portpool::traces {
+namespace {
+
+// A later divergence gets a trace of its own: the run without the earlier
+// divergent step still reaches it under the same rule (P-LOOKUP-TOKEN).
+TEST(IsolateDivergenceTest, ALaterDivergenceReplaysOnItsOwn) {
+  absl::StatusOr<Trace> trace = Parse(
+      "portpool-trace 1\n"
+      "start-process elevated -> NO_ERROR process=p1\n"
+      "p1 create tcp 5000 4 -> ERROR_ACCESS_DENIED\n"
+      "p1 create tcp 6000 4 -> NO_ERROR token=$a\n"
+      "p1 lookup tcp 6000 4 -> ERROR_NOT_FOUND\n",
+      "<test>");
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  absl::StatusOr<Trace> own = IsolateDivergence(*trace, {1}, 3);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->steps.size(), 3u);
+  const ReplayResult replay = Replay(*own);
+  ASSERT_TRUE(replay.divergence);
+  EXPECT_EQ(replay.divergence->step, 2u);
+  EXPECT_THAT(Ids(*replay.divergence), ::testing::Contains(std::string(rules::kLookupToken)));
+}
+
+// A later divergence that needs an earlier divergent answer (the Lookup
+// should find the block only because the Create that should have failed,
+// P-CREATE-ELEVATION, was adopted) has no trace of its own.
+TEST(IsolateDivergenceTest, ADivergenceThatNeedsAnEarlierOneHasNoTraceOfItsOwn) {
+  absl::StatusOr<Trace> trace = Parse(
+      "portpool-trace 1\n"
+      "start-process normal -> NO_ERROR process=p1\n"
+      "p1 create tcp 5000 4 -> NO_ERROR token=$a\n"
+      "p1 lookup tcp 5000 4 -> ERROR_NOT_FOUND\n",
+      "<test>");
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  const ReplayResult whole = Replay(*trace, {.keep_going = true});
+  ASSERT_TRUE(whole.divergence);
+  ASSERT_EQ(whole.later_divergences.size(), 1u);
+  absl::StatusOr<Trace> own = IsolateDivergence(*trace, {1}, 2);
+  EXPECT_EQ(own.status().code(), absl::StatusCode::kFailedPrecondition) << own.status();
+}
+
+TEST(IsolateDivergenceTest, AStepThatDoesNotDivergeIsAnError) {
+  absl::StatusOr<Trace> trace =
+      Parse("portpool-trace 1\nstart-process elevated -> NO_ERROR process=p1\n", "<test>");
+  ASSERT_TRUE(trace.ok());
+  EXPECT_EQ(IsolateDivergence(*trace, {}, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(IsolateDivergence(*trace, {}, 5).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

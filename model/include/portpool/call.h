@@ -1,5 +1,6 @@
-// The calls the model knows: every Win32 call of the port pool and every
-// environment control (processes, elevation, dynamic range, reboot).
+// The calls the model knows: every Win32 call of the port pool, every
+// environment control (processes, elevation, dynamic range, reboot), and the
+// reservations other parts of Windows make and drop during a run.
 //
 // A Call is plain data in host byte order. It is what the trace format
 // prints, what rapidcheck and the fuzzers generate, and what backends run.
@@ -12,11 +13,22 @@
 #include <string>
 #include <variant>
 
+#include "absl/strings/string_view.h"
 #include "portpool/ids.h"
 #include "portpool/port_range.h"
 #include "portpool/protocol.h"
 
 namespace portpool {
+
+// Where a reservation that no process of the run made lives (ENV-* rules):
+// kRuntime, an unmarked block some component holds (HNS, WinNAT, Docker,
+// WSL); kActive, a `netsh ... add excludedportrange store=active` exclusion
+// (administered, gone at the next boot); kPersistent, an administered block
+// made outside the run (HNS's 50000-50059, someone's netsh add).
+enum class EnvironmentStore : uint8_t { kRuntime, kActive, kPersistent };
+// "runtime", "active", "persistent".
+absl::string_view EnvironmentStoreName(EnvironmentStore store);
+std::optional<EnvironmentStore> EnvironmentStoreFromName(absl::string_view name);
 
 namespace call {
 
@@ -32,11 +44,24 @@ struct EndProcess {
 struct Reboot {
   friend bool operator==(const Reboot&, const Reboot&) = default;
 };
-// netsh int ipv4 set dynamicport <protocol> start=... num=...
+// netsh int ipv4|ipv6 set dynamicport <protocol> start=... num=...: each
+// protocol has a range per IP version (DYN-RANGE-FAMILY).
 struct SetDynamicRange {
   Protocol protocol = Protocol::kTcp;
   PortRange range;
+  Family family = Family::kIpv4;
   friend bool operator==(const SetDynamicRange&, const SetDynamicRange&) = default;
+};
+
+// A reservation appeared or went away that no process of the run made or
+// removed. Not a Win32 call: the checker records one when a fresh listing of
+// the machine shows it, and a simulator backend can make them happen.
+struct EnvironmentBlock {
+  bool added = true;  // false: the block went away
+  EnvironmentStore store = EnvironmentStore::kRuntime;
+  Protocol protocol = Protocol::kTcp;
+  PortRange block;
+  friend bool operator==(const EnvironmentBlock&, const EnvironmentBlock&) = default;
 };
 
 // {Create,Lookup,Delete}Persistent{Tcp,Udp}PortReservation. `block` is host
@@ -90,12 +115,14 @@ struct Acquire {
   uint32_t out_size = kInstanceSize;
   friend bool operator==(const Acquire&, const Acquire&) = default;
 };
-// WSAIoctl(SIO_RELEASE_PORT_RESERVATION).
+// WSAIoctl(SIO_RELEASE_PORT_RESERVATION). The output buffer "must be set to
+// zero" (R-IOCTL-OUTBUF): out_size is what the caller passed.
 struct Release {
   ProcessId process;
   SocketId socket;
   Token token = kInvalidToken;
   uint32_t in_size = kTokenSize;
+  uint32_t out_size = 0;
   friend bool operator==(const Release&, const Release&) = default;
 };
 // WSAIoctl(SIO_ASSOCIATE_PORT_RESERVATION).
@@ -104,6 +131,7 @@ struct Associate {
   SocketId socket;
   Token token = kInvalidToken;
   uint32_t in_size = kTokenSize;
+  uint32_t out_size = 0;
   friend bool operator==(const Associate&, const Associate&) = default;
 };
 // bind() to the wildcard address and `port` (0: let the system choose).
@@ -125,14 +153,15 @@ struct GetSockName {
 using Call = std::variant<call::StartProcess, call::EndProcess, call::Reboot, call::SetDynamicRange,
                           call::CreatePersistent, call::LookupPersistent, call::DeletePersistent,
                           call::OpenSocket, call::CloseSocket, call::Acquire, call::Release,
-                          call::Associate, call::Bind, call::GetSockName>;
+                          call::Associate, call::Bind, call::GetSockName, call::EnvironmentBlock>;
 
 // A one-line, human-readable rendering, e.g.
 // "p1 CreatePersistentTcpPortReservation(5000, 10)". Tokens print in hex.
 std::string DescribeCall(const Call& call);
 
 // The process the call names: the caller, or for EndProcess the process that
-// ends; nullopt for StartProcess, Reboot and SetDynamicRange.
+// ends; nullopt for StartProcess, Reboot, SetDynamicRange and
+// EnvironmentBlock.
 std::optional<ProcessId> CallerOf(const Call& call);
 
 inline std::ostream& operator<<(std::ostream& os, const Call& c) { return os << DescribeCall(c); }

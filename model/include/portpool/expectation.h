@@ -34,10 +34,14 @@ enum class Payload : uint8_t {
   kExactToken,      // exactly Expectation::token
   kSpecificBlock,   // block == Expectation::block, and a fresh token
   kWildcardBlock,   // a block of Expectation::block.count ports inside
-                    // Expectation::window, clear of every block and binding
-                    // of the protocol, and a fresh token
-  kEphemeralPort,   // a port inside Expectation::window that no block and no
-                    // binding of the protocol holds
+                    // Expectation::window, clear of every binding of the
+                    // protocol and of every block that applies to
+                    // Expectation::family (R-ACQUIRE-OTHER-FAMILY), and a
+                    // fresh token
+  kEphemeralPort,   // a port inside Expectation::window that no binding of
+                    // the protocol holds, and no block that applies to
+                    // Expectation::family (B-BIND-EPHEMERAL-OTHER-FAMILY: a
+                    // runtime block of the other family may not)
   kPortFromBlocks,  // a port inside one of Expectation::candidates that no
                     // binding of the protocol holds (either family)
   kExactPort,       // exactly Expectation::port
@@ -56,8 +60,9 @@ struct Expectation {
   // Rules the expectation relied on besides the answers' own (e.g.
   // P-ERROR-ORDER when several error rules applied at once).
   absl::InlinedVector<RuleId, 5> also;
-  // The pool the payloads refer to.
+  // The pool the payloads refer to, and the caller's socket's family.
   Protocol protocol = Protocol::kTcp;
+  Family family = Family::kIpv4;
   // Payload parameters (only the ones the answers' payloads name are set).
   Token token = kInvalidToken;
   PortRange block;

@@ -1,9 +1,13 @@
 // One protocol's port pool: its reservation blocks, its bound ports and its
 // dynamic port range.
 //
-// This is bookkeeping only; the rules that decide answers live in
-// machine.cc. All blocks of a pool, persistent and runtime, are disjoint,
-// because every rule that adds a block refuses an overlap. Block queries
+// This is bookkeeping only; the rules that decide answers live in the rule
+// files (persistent_rules.cc, runtime_rules.cc, ...). Blocks are disjoint,
+// with one exception: where the family scope of runtime reservations is
+// unknown (U12), a runtime block may overlap runtime blocks acquired on the
+// other address family. Such a block lives in a second map, the overlay, so
+// that each map stays disjoint (the overlay holds only IPv6 runtime blocks
+// that overlap IPv4 ones, see AddBlock). Block queries
 // cost the same at any number of blocks (port_map.h); binding queries are
 // O(log n). Besides the blocks and the bindings, a pool keeps a bitmap of its
 // occupied ports (in a block or bound), so that finding free ports costs
@@ -11,6 +15,7 @@
 #ifndef PORTPOOL_PORT_POOL_H_
 #define PORTPOOL_PORT_POOL_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -18,6 +23,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/types/span.h"
 #include "portpool/ids.h"
 #include "portpool/port_map.h"
@@ -41,6 +47,11 @@ struct Block {
   // mode); the simulator always knows its tokens.
   bool token_known = false;
   Family family = Family::kIpv4;
+  // Persistent blocks only: a `store=active` exclusion, gone at the next
+  // boot (ENV-ACTIVE-EXCLUSION).
+  bool active_only = false;
+  // Made by no process of the run: seeded from a listing, or an ENV-* event.
+  bool environment = false;
 };
 
 // The sockets bound to one port, one per family at most.
@@ -59,20 +70,43 @@ class PortPool {
   using Blocks = PortMap<Block>;
   using Bindings = absl::btree_map<uint16_t, Binding>;
 
+  // The blocks that overlap no other block (all but the overlay's).
   const Blocks& blocks() const { return blocks_; }
+  // IPv6 runtime blocks that overlap IPv4 runtime blocks (U12); mostly empty.
+  const Blocks& overlay() const { return overlay_; }
+  // Calls f(PortRange, const Block&) for every block of both maps, in port
+  // order (a block of blocks() before an overlay block with the same start).
+  template <typename F>
+  void ForEachBlock(F&& f) const;
+  size_t block_count() const { return blocks_.size() + overlay_.size(); }
   const Bindings& bindings() const { return bindings_; }
-  const PortRange& dynamic_range() const { return dynamic_; }
-  void set_dynamic_range(PortRange range) { dynamic_ = range; }
+  // The dynamic port range of each address family (netsh int ipv4|ipv6 show
+  // dynamicport): DYN-RANGE-FAMILY. Without a family, IPv4's.
+  const PortRange& dynamic_range(Family family = Family::kIpv4) const {
+    return dynamic_[static_cast<size_t>(family)];
+  }
+  void set_dynamic_range(Family family, PortRange range) {
+    dynamic_[static_cast<size_t>(family)] = range;
+  }
 
-  // The block starting exactly at range.start with exactly range.count ports.
+  // The block starting exactly at range.start with exactly range.count ports
+  // (one of blocks(), else one of the overlay).
   const Block* FindExact(PortRange range) const;
   Block* FindExact(PortRange range);
-  // The block holding `port`, with its range, or nullopt.
+  // The block starting at `start` that holds the known token `token`, in
+  // either map, or nullptr.
+  const Block* FindHolding(uint16_t start, Token token) const;
+  // The runtime block starting at `start` acquired on `socket`, or nullptr.
+  const Block* FindAcquired(uint16_t start, SocketId socket) const;
+  // The block of blocks() holding `port`, with its range, or nullopt.
   std::optional<std::pair<PortRange, const Block*>> BlockAt(uint32_t port) const;
+  // Every block holding `port`: at most two (one of them from the overlay).
+  absl::InlinedVector<std::pair<PortRange, const Block*>, 2> BlocksAt(uint32_t port) const;
   // Every block overlapping `range`, in port order.
   std::vector<std::pair<PortRange, const Block*>> Overlapping(PortRange range) const;
-  // Calls f(PortRange, const Block&) for every block overlapping `range`, in
-  // port order, without building a vector.
+  // Calls f(PortRange, const Block&) for every block (of both maps)
+  // overlapping `range`, in port order, without building a vector while the
+  // overlay is empty.
   template <typename F>
   void ForEachOverlapping(PortRange range, F&& f) const;
   bool OverlapsAnyBlock(PortRange range) const;
@@ -99,17 +133,26 @@ class PortPool {
   std::optional<uint16_t> PickUnboundPort(absl::Span<const PortRange> ranges,
                                           SplitMix64& rng) const;
 
+  // Adds a block. A runtime block that overlaps only runtime blocks of the
+  // other family is kept apart from them: an IPv6 one goes to the overlay,
+  // an IPv4 one moves the IPv6 blocks it overlaps there first. Any other
+  // overlap (only some mutants make one) replaces or shadows as a plain map
+  // would.
   void AddBlock(PortRange range, const Block& block);
+  // Removes the block of blocks() starting at `start`.
   void RemoveBlock(uint16_t start);
+  // Removes `block`, which starts at `start` and lives in either map.
+  void RemoveBlock(uint16_t start, const Block& block);
   void Bind(uint16_t port, Family family, SocketId socket);
   void Unbind(uint16_t port, Family family);
   void ClearBindings();
-  // Drops runtime blocks and returns nothing; used by reboot.
+  // Drops runtime blocks and store=active exclusions; used by reboot.
   void RemoveRuntimeBlocks();
   // For changing blocks' tokens in place: adding or removing blocks through
   // it would leave the occupied-port bitmap behind (use AddBlock and
   // RemoveBlock).
   Blocks& mutable_blocks() { return blocks_; }
+  Blocks& mutable_overlay() { return overlay_; }
 
  private:
   static constexpr uint32_t kWords = (kMaxPort + 1) / 64;
@@ -141,8 +184,9 @@ class PortPool {
   static bool ChunkInside(uint32_t word, PortRange window);
 
   Blocks blocks_;
+  Blocks overlay_;
   Bindings bindings_;
-  PortRange dynamic_ = kDefaultDynamicRange;
+  std::array<PortRange, 2> dynamic_{kDefaultDynamicRange, kDefaultDynamicRange};
   // Bit p of word p / 64: port p is in a block or bound.
   std::array<uint64_t, kWords> occupied_{};
   std::array<uint16_t, kChunks> chunk_occupied_{};
@@ -154,16 +198,47 @@ class PortPool {
 template <typename F>
 void PortPool::ForEachOverlapping(PortRange range, F&& f) const {
   if (range.count == 0) return;
-  // Blocks are disjoint, so only the block before range.start can reach in.
-  auto it = blocks_.upper_bound(range.start);
-  if (it != blocks_.begin()) --it;
-  for (; it != blocks_.end() && it->first <= range.last(); ++it) {
-    const PortRange block{it->first, it->second.count};
-    if (block.overlaps(range)) f(block, it->second);
+  // Each map is disjoint, so only its block before range.start can reach in.
+  auto each_in = [&](const Blocks& blocks, auto&& g) {
+    auto it = blocks.upper_bound(range.start);
+    if (it != blocks.begin()) --it;
+    for (; it != blocks.end() && it->first <= range.last(); ++it) {
+      const PortRange block{it->first, it->second.count};
+      if (block.overlaps(range)) g(block, it->second);
+    }
+  };
+  if (overlay_.empty()) {
+    each_in(blocks_, f);
+    return;
   }
+  absl::InlinedVector<std::pair<PortRange, const Block*>, 8> found;
+  auto collect = [&](PortRange block, const Block& b) { found.emplace_back(block, &b); };
+  each_in(blocks_, collect);
+  each_in(overlay_, collect);
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.first.start < b.first.start; });
+  for (const auto& [block, b] : found) f(block, *b);
 }
 
-// Where each known token lives: the protocol and start of its block. A map
+template <typename F>
+void PortPool::ForEachBlock(F&& f) const {
+  // Merges the two maps in port order.
+  auto a = blocks_.begin();
+  auto b = overlay_.begin();
+  while (a != blocks_.end() || b != overlay_.end()) {
+    if (b == overlay_.end() || (a != blocks_.end() && a->first <= b->first)) {
+      f(PortRange{a->first, a->second.count}, a->second);
+      ++a;
+    } else {
+      f(PortRange{b->first, b->second.count}, b->second);
+      ++b;
+    }
+  }
+}
+// Where each known token lives: the protocol and start of its block (in
+// either of the pool's maps: a token tells the two apart). The Machine keeps
+// one index per protocol, since tokens are unique within a protocol only
+// (TOKEN-UNIQUE). A map
 // from Token, compact: it keeps a 32-bit fingerprint of each token (8 bytes
 // a slot, where a map keyed by the token takes 16) and confirms a hit against
 // the token the block itself holds. Tokens whose fingerprint another token
@@ -210,8 +285,11 @@ class TokenIndex {
   static Owner OwnerAt(uint32_t location) {
     return Owner{static_cast<Protocol>(location >> 16), static_cast<uint16_t>(location)};
   }
-  // Whether the block at `location` holds `token`.
+  // Whether a block at `location` holds `token`.
   static bool Holds(uint32_t location, Token token, const Pools& pools);
+  // Whether a block at `location` holds a token other than `token` with
+  // this fingerprint.
+  static bool HoldsOther(uint32_t location, uint32_t fingerprint, Token token, const Pools& pools);
 
   absl::flat_hash_map<uint32_t, uint32_t> fingerprints_;  // fingerprint -> location
   absl::flat_hash_map<Token, Owner> full_;                // the rest, by whole token

@@ -56,6 +56,7 @@ inline constexpr RuleId kDeleteOk = "P-DELETE-OK";
 inline constexpr RuleId kDeletePastMax = "P-DELETE-PAST-MAX";
 inline constexpr RuleId kDeleteInUse = "P-DELETE-INUSE";
 inline constexpr RuleId kDeleteRuntime = "P-DELETE-RUNTIME";
+inline constexpr RuleId kActiveStore = "P-ACTIVE-STORE";
 // Pools, byte order, tokens, reboots, processes, the dynamic range.
 inline constexpr RuleId kPoolPerProtocol = "POOL-PER-PROTOCOL";
 inline constexpr RuleId kByteOrder = "BYTE-ORDER";
@@ -68,16 +69,24 @@ inline constexpr RuleId kProcessEnd = "PROCESS-END";
 inline constexpr RuleId kDynamicRangeDefault = "DYN-RANGE-DEFAULT";
 inline constexpr RuleId kDynamicRangeSet = "DYN-RANGE-SET";
 inline constexpr RuleId kDynamicRangeInvalid = "DYN-RANGE-INVALID";
+inline constexpr RuleId kDynamicRangeFamily = "DYN-RANGE-FAMILY";
+inline constexpr RuleId kDynamicRangeSeeded = "DYN-RANGE-SEEDED";
+inline constexpr RuleId kRebootDropsActive = "REBOOT-DROPS-ACTIVE";
+inline constexpr RuleId kRebootEnvironmentReplaced = "REBOOT-ENV-REPLACED";
 // Sockets.
 inline constexpr RuleId kSocketOpen = "SOCK-OPEN";
 inline constexpr RuleId kSocketNotSocket = "SOCK-NOTSOCK";
 inline constexpr RuleId kSocketClose = "SOCK-CLOSE";
 // Runtime reservations (SIO_*_PORT_RESERVATION).
 inline constexpr RuleId kIoctlInputBuffer = "R-IOCTL-INBUF";
+inline constexpr RuleId kIoctlOutputBuffer = "R-IOCTL-OUTBUF";
 inline constexpr RuleId kAcquireOutputBuffer = "R-ACQUIRE-OUTBUF";
 inline constexpr RuleId kAcquireSpecific = "R-ACQUIRE-SPECIFIC";
 inline constexpr RuleId kAcquireOverlap = "R-ACQUIRE-OVERLAP";
 inline constexpr RuleId kAcquireInUse = "R-ACQUIRE-INUSE";
+inline constexpr RuleId kAcquireOtherProtocol = "R-ACQUIRE-OTHER-PROTOCOL";
+inline constexpr RuleId kAcquireOtherFamily = "R-ACQUIRE-OTHER-FAMILY";
+inline constexpr RuleId kAcquireBound = "R-ACQUIRE-BOUND";
 inline constexpr RuleId kAcquireWildcard = "R-ACQUIRE-WILDCARD";
 inline constexpr RuleId kAcquireExhausted = "R-ACQUIRE-EXHAUSTED";
 inline constexpr RuleId kAcquireZeroCount = "R-ACQUIRE-ZERO-COUNT";
@@ -91,6 +100,7 @@ inline constexpr RuleId kAssociateRuntime = "R-ASSOC-RUNTIME";
 inline constexpr RuleId kAssociateInvalid = "R-ASSOC-INVALID";
 inline constexpr RuleId kAssociateAfterBind = "R-ASSOC-AFTER-BIND";
 inline constexpr RuleId kAssociateUnlearned = "R-ASSOC-UNLEARNED";
+inline constexpr RuleId kAssociateTwice = "R-ASSOC-TWICE";
 // bind and getsockname.
 inline constexpr RuleId kBindTwice = "B-BIND-TWICE";
 inline constexpr RuleId kBindInUse = "B-BIND-INUSE";
@@ -102,16 +112,23 @@ inline constexpr RuleId kBindPersistent = "B-BIND-PERSISTENT";
 inline constexpr RuleId kBindSpecific = "B-BIND-SPECIFIC";
 inline constexpr RuleId kBindEphemeral = "B-BIND-EPHEMERAL";
 inline constexpr RuleId kBindEphemeralExhausted = "B-BIND-EPHEMERAL-EXHAUSTED";
+inline constexpr RuleId kBindEphemeralOtherProtocol = "B-BIND-EPHEMERAL-OTHER-PROTOCOL";
+inline constexpr RuleId kBindEphemeralOtherFamily = "B-BIND-EPHEMERAL-OTHER-FAMILY";
 inline constexpr RuleId kBindAssociatedAny = "B-BIND-ASSOC-ZERO";
 inline constexpr RuleId kBindAssociatedFull = "B-BIND-ASSOC-FULL";
 inline constexpr RuleId kBindAssociatedSpecific = "B-BIND-ASSOC-SPECIFIC";
 inline constexpr RuleId kBindAssociatedOutside = "B-BIND-ASSOC-OUTSIDE";
 inline constexpr RuleId kBindAssociatedGone = "B-BIND-ASSOC-GONE";
 inline constexpr RuleId kGetSockName = "B-GETSOCKNAME";
+// Reservations that no process of the run made (HNS, WinNAT, netsh).
+inline constexpr RuleId kEnvironmentRuntime = "ENV-RUNTIME-BLOCK";
+inline constexpr RuleId kEnvironmentActive = "ENV-ACTIVE-EXCLUSION";
+inline constexpr RuleId kEnvironmentPersistent = "ENV-PERSISTENT-BLOCK";
 // The Win32-shaped surface of the model itself (not claims about Windows).
 inline constexpr RuleId kSurfaceOverlapped = "W32-OVERLAPPED";
 inline constexpr RuleId kSurfaceUnknownIoctl = "W32-UNKNOWN-IOCTL";
 inline constexpr RuleId kSurfaceSocketArgs = "W32-SOCKET-ARGS";
+inline constexpr RuleId kSurfaceSocketUnspecified = "W32-SOCKET-UNSPECIFIED";
 inline constexpr RuleId kSurfaceProcessEnded = "W32-PROCESS-ENDED";
 inline constexpr RuleId kSurfaceNullPointer = "W32-NULL-POINTER";
 }  // namespace rules

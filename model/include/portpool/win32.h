@@ -189,8 +189,9 @@ class ModelApi final : public Api {
 
   ProcessId process() const { return process_; }
   // Why the last call failed when the fault was the use of the model rather
-  // than an answer Windows would give (rule W32-PROCESS-ENDED): e.g. the
-  // process ended at a reboot. OK otherwise.
+  // than an answer Windows would give: the process ended at a reboot
+  // (W32-PROCESS-ENDED), or an overlapped WSAIoctl, which the model does not
+  // run (W32-OVERLAPPED, Unimplemented). OK otherwise.
   const absl::Status& last_status() const { return status_; }
 
  private:

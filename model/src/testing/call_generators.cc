@@ -81,6 +81,8 @@ absl::string_view KindName(StepKind kind) {
       return "Bind";
     case StepKind::kGetSockName:
       return "GetSockName";
+    case StepKind::kEnvironment:
+      return "Environment";
   }
   return "?";
 }
@@ -157,7 +159,13 @@ void showValue(const Step& s, std::ostream& os) {
     case StepKind::kReboot:
       return;
     case StepKind::kSetDynamicRange:
-      os << " " << ProtocolName(s.protocol) << " choice " << int{s.dynamic};
+      os << " " << FamilyName(s.family) << " " << ProtocolName(s.protocol) << " choice "
+         << int{s.dynamic};
+      return;
+    case StepKind::kEnvironment:
+      os << (s.env_added ? " adds " : " drops ") << EnvironmentStoreName(s.env_store) << " "
+         << ProtocolName(s.protocol) << " " << s.range.start << "+" << s.range.count << " target#"
+         << int{s.target};
       return;
     default:
       break;
@@ -222,6 +230,7 @@ rc::Gen<Step> GenStep(const StepOptions& options) {
         {7, StepKind::kAssociate},
         {10, StepKind::kBind},
         {2, StepKind::kGetSockName},
+        {2, StepKind::kEnvironment},
     });
     s.who = *gen::weightedElement<Who>({
         {40, Who::kLive},
@@ -289,10 +298,23 @@ rc::Gen<Step> GenStep(const StepOptions& options) {
         s.token = *gen::inRange<uint8_t>(0, 16);
         s.bogus = *gen::arbitrary<uint64_t>() | 1;
         s.in_size = MaybeSize({0, 4, 7});
+        s.out_size = MaybeSize({8, 16});  // R-IOCTL-OUTBUF: "must be set to zero"
         if (s.kind == StepKind::kAssociate) {
           s.socket_pick =
               *gen::weightedElement<SocketPick>({{3, SocketPick::kUnbound}, {1, SocketPick::kAny}});
         }
+        break;
+      case StepKind::kEnvironment:
+        s.env_added = *gen::weightedElement<bool>({{3, true}, {2, false}});
+        s.env_store = *gen::weightedElement<EnvironmentStore>({
+            {4, EnvironmentStore::kRuntime},
+            {1, EnvironmentStore::kActive},
+            {1, EnvironmentStore::kPersistent},
+        });
+        s.range.start = *GenPort();
+        s.range.count = *gen::weightedOneOf<uint16_t>(
+            {{3, Between(1, 8)}, {1, gen::element<uint16_t>(10, 64, 100)}});
+        s.target = *gen::inRange<uint8_t>(0, 8);
         break;
       case StepKind::kBind:
         s.port = *gen::weightedOneOf<uint16_t>({{5, gen::just<uint16_t>(0)}, {5, GenPort()}});
@@ -350,7 +372,11 @@ std::string Transcript::ToString() const {
 Driver::Driver(uint64_t seed, const StepOptions& options, const MachineOptions& machine_options)
     : machine_(seed, machine_options) {
   if (options.crowded) {
-    for (Protocol p : kAllProtocols) (void)Run(call::SetDynamicRange{p, PortRange{65281, 255}});
+    for (Protocol p : kAllProtocols) {
+      for (Family f : {Family::kIpv4, Family::kIpv6}) {
+        (void)Run(call::SetDynamicRange{p, PortRange{65281, 255}, f});
+      }
+    }
   }
 }
 
@@ -363,9 +389,8 @@ std::vector<ProcessId> Driver::LiveProcesses() const {
 
 std::vector<PortRange> Driver::LiveBlocks(Protocol protocol) const {
   std::vector<PortRange> blocks;
-  for (const auto& [start, block] : machine_.pool(protocol).blocks()) {
-    blocks.push_back(PortRange{start, block.count});
-  }
+  machine_.pool(protocol).ForEachBlock(
+      [&](PortRange range, const Block&) { blocks.push_back(range); });
   return blocks;
 }
 
@@ -417,10 +442,10 @@ PortRange Driver::AroundBoundPort(const Step& s, Protocol protocol) const {
 
 uint16_t Driver::AimedPort(const Step& s, const SocketState* socket, Protocol protocol) const {
   if (s.port == 0) return 0;
-  if (s.aim == Aim::kExact && socket != nullptr && socket->association &&
-      socket->association->block.count != 0) {
-    // A port of the associated block.
-    const PortRange b = socket->association->block;
+  if (s.aim == Aim::kExact && socket != nullptr && socket->associated() &&
+      socket->associations.back().block.count != 0) {
+    // A port of the (latest) associated block.
+    const PortRange b = socket->associations.back().block;
     return static_cast<uint16_t>(b.start + s.port % b.count);
   }
   if (s.aim == Aim::kExact) {
@@ -460,10 +485,12 @@ Token Driver::PickToken(const Step& s, ProcessId process, Protocol protocol) con
       // protocol, and runtime ones its own process acquired.
       std::vector<Token> live;
       for (Token t : tokens_seen_) {
-        auto owner = machine_.FindToken(t);
-        if (!owner || owner->protocol != protocol) continue;
-        const Block& b = machine_.pool(protocol).blocks().at(owner->start);
-        if (b.kind == BlockKind::kPersistent || b.owner == process) live.push_back(t);
+        auto owner = machine_.FindToken(t, protocol);
+        if (!owner) continue;
+        const Block* b = machine_.pool(protocol).FindHolding(owner->start, t);
+        if (b != nullptr && (b->kind == BlockKind::kPersistent || b->owner == process)) {
+          live.push_back(t);
+        }
       }
       if (!live.empty()) return live[s.token % live.size()];
       break;
@@ -486,7 +513,35 @@ Call Driver::Resolve(const Step& s) const {
       return call::Reboot{};
     case StepKind::kSetDynamicRange: {
       const auto& choices = DynamicRangeChoices();
-      return call::SetDynamicRange{s.protocol, choices[s.dynamic % choices.size()]};
+      return call::SetDynamicRange{s.protocol, choices[s.dynamic % choices.size()], s.family};
+    }
+    case StepKind::kEnvironment: {
+      // A block goes: one the store may drop, if there is one.
+      if (!s.env_added) {
+        std::vector<PortRange> removable;
+        machine_.pool(s.protocol).ForEachBlock([&](PortRange range, const Block& b) {
+          const bool fits = s.env_store == EnvironmentStore::kRuntime
+                                ? b.kind == BlockKind::kRuntime && b.environment
+                            : s.env_store == EnvironmentStore::kActive
+                                ? b.kind == BlockKind::kPersistent && b.active_only
+                                : b.kind == BlockKind::kPersistent && !b.active_only;
+          if (fits) removable.push_back(range);
+        });
+        if (!removable.empty()) {
+          return call::EnvironmentBlock{false, s.env_store, s.protocol,
+                                        removable[s.target % removable.size()]};
+        }
+      }
+      // A block appears where the machine has room: as generated if clear,
+      // else a clear run of its size in the dynamic range (HNS and WinNAT
+      // take theirs there, PS-8).
+      const PortPool& pool = machine_.pool(s.protocol);
+      PortRange block = s.range;
+      if (!block.fits() || !pool.IsClear(block)) {
+        SplitMix64 rng(s.target);
+        block = pool.PickClearRun(pool.dynamic_range(), s.range.count, rng).value_or(s.range);
+      }
+      return call::EnvironmentBlock{true, s.env_store, s.protocol, block};
     }
     default:
       break;
@@ -508,7 +563,7 @@ Call Driver::Resolve(const Step& s) const {
       // binds on associated sockets are what the B-BIND-ASSOC-* rules need.
       std::vector<std::pair<ProcessId, SocketId>> candidates;
       for (const auto& [id, sock] : machine_.sockets()) {
-        if (sock.association && !sock.bound_port) candidates.emplace_back(sock.owner, id);
+        if (sock.associated() && !sock.bound_port) candidates.emplace_back(sock.owner, id);
       }
       std::sort(candidates.begin(), candidates.end());
       if (!candidates.empty()) process = candidates[s.socket % candidates.size()].first;
@@ -569,7 +624,7 @@ Call Driver::Resolve(const Step& s) const {
       const SocketState* sock = machine_.socket(id);
       const bool unbound = sock != nullptr && !sock->bound_port;
       if ((s.socket_pick == SocketPick::kUnbound && unbound) ||
-          (s.socket_pick == SocketPick::kAssociatedUnbound && unbound && sock->association)) {
+          (s.socket_pick == SocketPick::kAssociatedUnbound && unbound && sock->associated())) {
         preferred.push_back(id);
       }
     }
@@ -587,10 +642,10 @@ Call Driver::Resolve(const Step& s) const {
                            s.out_size.value_or(call::kInstanceSize)};
     case StepKind::kRelease:
       return call::Release{process, socket, PickToken(s, process, protocol),
-                           s.in_size.value_or(call::kTokenSize)};
+                           s.in_size.value_or(call::kTokenSize), s.out_size.value_or(0)};
     case StepKind::kAssociate:
       return call::Associate{process, socket, PickToken(s, process, protocol),
-                             s.in_size.value_or(call::kTokenSize)};
+                             s.in_size.value_or(call::kTokenSize), s.out_size.value_or(0)};
     case StepKind::kBind:
       return call::Bind{process, socket, AimedPort(s, sock, protocol)};
     case StepKind::kGetSockName:

@@ -57,6 +57,7 @@ enum class StepKind : uint8_t {
   kAssociate,
   kBind,
   kGetSockName,
+  kEnvironment,
 };
 
 // Which process or socket a step names.
@@ -119,6 +120,10 @@ struct Step {
   uint8_t token = 0;    // index into the tokens seen (mod count)
   uint64_t bogus = 1;   // the token for TokenPick::kBogus
   uint8_t dynamic = 0;  // SetDynamicRange: index into DynamicRangeChoices()
+  // Environment: a block appears (over `range`, aimed) or one goes (a live
+  // block of the store, by `target`).
+  bool env_added = true;
+  EnvironmentStore env_store = EnvironmentStore::kRuntime;
   // Ioctl buffer sizes; unset means the right size for the call.
   std::optional<uint32_t> in_size;
   std::optional<uint32_t> out_size;

@@ -124,8 +124,13 @@ void Bench::Associate(ProcessId process, SocketId socket, Token token) {
 }
 
 void Bench::SetDynamicRange(Protocol protocol, PortRange range) {
-  const absl::Status status = machine_.SetDynamicRange(protocol, range);
-  EXPECT_TRUE(status.ok()) << "setup: " << status;
+  for (Family family : {Family::kIpv4, Family::kIpv6}) SetDynamicRange(protocol, range, family);
+}
+
+void Bench::SetDynamicRange(Protocol protocol, PortRange range, Family family) {
+  const absl::Status status = machine_.SetDynamicRange(protocol, range, family);
+  EXPECT_TRUE(status.ok()) << "setting the " << FamilyName(family) << " " << ProtocolName(protocol)
+                           << " dynamic range " << FormatRange(range) << ": " << status;
 }
 
 namespace {
@@ -180,9 +185,8 @@ void ExpectLoose(const Bench& bench, const Call& call, std::initializer_list<Err
 
 std::vector<std::pair<PortRange, BlockKind>> BlocksOf(const Machine& machine, Protocol protocol) {
   std::vector<std::pair<PortRange, BlockKind>> blocks;
-  for (const auto& [start, block] : machine.pool(protocol).blocks()) {
-    blocks.emplace_back(PortRange{start, block.count}, block.kind);
-  }
+  machine.pool(protocol).ForEachBlock(
+      [&](PortRange range, const Block& block) { blocks.emplace_back(range, block.kind); });
   return blocks;
 }
 

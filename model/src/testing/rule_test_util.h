@@ -77,8 +77,10 @@ class Bench {
   void BindAt(ProcessId process, SocketId socket, uint16_t port);
   // An association observed as succeeding.
   void Associate(ProcessId process, SocketId socket, Token token);
-  // Sets a protocol's dynamic range; must succeed.
+  // Sets a protocol's dynamic range for both IP versions, or for one
+  // (DYN-RANGE-FAMILY); must succeed.
   void SetDynamicRange(Protocol protocol, PortRange range);
+  void SetDynamicRange(Protocol protocol, PortRange range, Family family);
 
  private:
   Machine machine_;

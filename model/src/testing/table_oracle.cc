@@ -21,12 +21,15 @@ bool PastMax(PortRange r) { return !IsZero(r) && Last(r) > 65535; }
 bool Inside(PortRange r, uint32_t port) {
   return r.count != 0 && port >= r.start && port <= Last(r);
 }
+Protocol OtherProtocol(Protocol p) { return p == Protocol::kTcp ? Protocol::kUdp : Protocol::kTcp; }
 
-// The codes the catalogue allows where Windows' own is not known.
-const std::set<Error> kIoctlUnknown = {E::kWsaEinval, E::kWsaEacces, E::kWsaEfault};
-const std::set<Error> kNoBlock = {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval};
-const std::set<Error> kNoPort = {E::kWsaEnobufs, E::kWsaEaddrinuse};
-const std::set<Error> kBadBuffer = {E::kWsaEinval, E::kWsaEfault};
+// The codes the catalogue allows where Windows' own is not known, as the
+// reference's unknowns give them.
+const std::set<Error> kTokenCodes = {E::kWsaEinval, E::kWsaEacces, E::kWsaEaddrinuse};  // U4
+const std::set<Error> kCountCodes = {E::kWsaEinval};                                    // U3
+const std::set<Error> kNoBlock = {E::kWsaEnobufs, E::kWsaEaddrinuse, E::kWsaEinval};    // U2
+const std::set<Error> kNoPort = {E::kWsaEnobufs, E::kWsaEaddrinuse};                    // U1
+const std::set<Error> kBadBuffer = {E::kWsaEinval, E::kWsaEfault};                      // M3
 
 void Add(std::set<Error>& to, const std::set<Error>& codes) {
   to.insert(codes.begin(), codes.end());
@@ -50,11 +53,9 @@ std::string ShapeName(TableOracle::Shape shape) {
       return "a free block in the dynamic range and a fresh token";
     case TableOracle::Shape::kFreePortInWindow:
       return "a free port of the dynamic range";
-    case TableOracle::Shape::kUnboundPortIn:
-      return "an unbound port of the associated block";
-    case TableOracle::Shape::kStalePortIn:
-      return "an unbound port of the gone block not in another process's runtime block of the "
-             "socket's family";
+    case TableOracle::Shape::kPortInRanges:
+      return "an unbound port of an associated block, or of a gone one that no other process "
+             "holds in a runtime block of the socket's family";
     case TableOracle::Shape::kThisPort:
       return "that port";
   }
@@ -70,17 +71,26 @@ std::string TableOracle::Allowed::Describe() const {
 
 TableOracle::TableOracle() {
   for (auto& table : tables_) table.assign(kPorts, Entry{});
-  // DYN-RANGE-DEFAULT: 49152, 16384 ports, for each protocol.
-  dynamic_ = {PortRange{49152, 16384}, PortRange{49152, 16384}};
+  // DYN-RANGE-DEFAULT: 49152, 16384 ports, for each protocol and family.
+  for (auto& ranges : dynamic_) ranges = {PortRange{49152, 16384}, PortRange{49152, 16384}};
 }
 
 // ---------------------------------------------------------------------------
 // Scans
 
+std::vector<uint32_t> TableOracle::BlocksAt(Protocol p, uint32_t port) const {
+  std::vector<uint32_t> ids;
+  for (uint32_t id : At(p, port).blocks) {
+    if (id != 0) ids.push_back(id);
+  }
+  return ids;
+}
+
 bool TableOracle::AnyBlockOfKind(Protocol p, PortRange range, bool persistent) const {
   for (uint64_t port = range.start; port <= Last(range) && port < kPorts; ++port) {
-    const uint32_t id = At(p, static_cast<uint32_t>(port)).block;
-    if (id != 0 && blocks_.at(id).persistent == persistent) return true;
+    for (uint32_t id : BlocksAt(p, static_cast<uint32_t>(port))) {
+      if (blocks_.at(id).persistent == persistent) return true;
+    }
   }
   return false;
 }
@@ -102,7 +112,7 @@ bool TableOracle::PortUnbound(Protocol p, uint32_t port) const {
 }
 
 bool TableOracle::PortFree(Protocol p, uint32_t port) const {
-  return At(p, port).block == 0 && PortUnbound(p, port);
+  return BlocksAt(p, port).empty() && PortUnbound(p, port);
 }
 
 bool TableOracle::HasFreeRun(Protocol p, PortRange window, uint32_t count) const {
@@ -119,13 +129,40 @@ bool TableOracle::HasFreePort(Protocol p, PortRange window) const {
   return HasFreeRun(p, window, 1);
 }
 
+bool TableOracle::EphemeralOk(Protocol p, Family family, uint32_t port) const {
+  if (!PortUnbound(p, port)) return false;
+  for (uint32_t id : BlocksAt(p, port)) {
+    const BlockRec& b = blocks_.at(id);
+    if (b.persistent || b.family == family) return false;
+  }
+  return true;
+}
+
+bool TableOracle::RunOkFor(Protocol p, Family family, PortRange run) const {
+  for (uint64_t port = run.start; port <= Last(run); ++port) {
+    if (port >= kPorts || !EphemeralOk(p, family, static_cast<uint32_t>(port))) return false;
+  }
+  return true;
+}
+
+bool TableOracle::HasRunFor(Protocol p, Family family, PortRange window, uint32_t count) const {
+  if (count == 0) return false;
+  uint32_t run = 0;
+  for (uint64_t port = window.start; port <= Last(window) && port < kPorts; ++port) {
+    run = EphemeralOk(p, family, static_cast<uint32_t>(port)) ? run + 1 : 0;
+    if (run >= count) return true;
+  }
+  return false;
+}
+
 bool TableOracle::StaleReachable(const SocketRec& s, uint32_t port) const {
   if (!PortUnbound(s.protocol, port)) return false;
-  const Entry& e = At(s.protocol, port);
-  if (e.block == 0) return true;
   // B-BIND-RUNTIME-OTHER holds even through a stale association.
-  const BlockRec& b = blocks_.at(e.block);
-  return b.persistent || b.owner == s.owner || b.family != s.family;
+  for (uint32_t id : BlocksAt(s.protocol, port)) {
+    const BlockRec& b = blocks_.at(id);
+    if (!b.persistent && b.owner != s.owner && b.family == s.family) return false;
+  }
+  return true;
 }
 
 bool TableOracle::HasUnboundPort(Protocol p, PortRange range) const {
@@ -137,23 +174,24 @@ bool TableOracle::HasUnboundPort(Protocol p, PortRange range) const {
 
 uint32_t TableOracle::ExactBlock(Protocol p, PortRange range) const {
   if (IsZero(range)) return 0;
-  const uint32_t id = At(p, range.start).block;
-  if (id == 0) return 0;
-  const BlockRec& b = blocks_.at(id);
-  return b.range == range ? id : 0;
-}
-
-uint32_t TableOracle::BlockWithToken(Token token) const {
-  if (token == kInvalidToken) return 0;
-  for (const auto& [id, b] : blocks_) {
-    if (b.token_known && b.token == token) return id;
+  for (uint32_t id : BlocksAt(p, range.start)) {
+    if (blocks_.at(id).range == range) return id;
   }
   return 0;
 }
 
-bool TableOracle::TokenIsFresh(Token token) const {
-  // TOKEN-UNIQUE: never 0, never a live reservation's token.
-  return token != kInvalidToken && BlockWithToken(token) == 0;
+uint32_t TableOracle::BlockWithToken(Protocol p, Token token) const {
+  if (token == kInvalidToken) return 0;
+  for (const auto& [id, b] : blocks_) {
+    if (b.protocol == p && b.token_known && b.token == token) return id;
+  }
+  return 0;
+}
+
+bool TableOracle::TokenIsFresh(Protocol p, Token token) const {
+  // TOKEN-UNIQUE: never 0, never the token of a live reservation of the
+  // same protocol (U11: the protocols may share values).
+  return token != kInvalidToken && BlockWithToken(p, token) == 0;
 }
 
 const TableOracle::SocketRec* TableOracle::CallerSocket(uint32_t process, uint32_t socket) const {
@@ -186,6 +224,23 @@ std::optional<TableOracle::Allowed> TableOracle::Judge(const Call& call) const {
           } else {
             a.errors.insert(E::kInvalidParameter);
           }
+          return a;
+        } else if constexpr (std::is_same_v<T, call::EnvironmentBlock>) {
+          // ENV-*: a change the machine cannot hold is malformed.
+          if (IsZero(c.block) || PastMax(c.block)) return std::nullopt;
+          if (c.added) {
+            if (AnyBlock(c.protocol, c.block)) return std::nullopt;
+          } else {
+            const uint32_t id = ExactBlock(c.protocol, c.block);
+            if (id == 0) return std::nullopt;
+            const BlockRec& b = blocks_.at(id);
+            const bool removable =
+                c.store == EnvironmentStore::kRuntime  ? !b.persistent && b.environment
+                : c.store == EnvironmentStore::kActive ? b.persistent && b.active_only
+                                                       : b.persistent && !b.active_only;
+            if (!removable) return std::nullopt;
+          }
+          a.success = true;
           return a;
         } else {
           // Every other call names its process, which must be live.
@@ -278,10 +333,9 @@ TableOracle::Allowed TableOracle::JudgeCreate(const call::CreatePersistent& c,
 }
 
 TableOracle::Allowed TableOracle::JudgeLookup(const call::LookupPersistent& c,
-                                              const ProcessRec& p) const {
+                                              const ProcessRec&) const {
   Allowed a;
-  // P-LOOKUP-ELEVATION: ERROR_ACCESS_DENIED, or the elevated answer.
-  if (!p.elevated) a.errors.insert(E::kAccessDenied);
+  // P-LOOKUP-ELEVATION: no administrator needed, so no access error.
   // P-LOOKUP-NULL-TOKEN: two more codes; success writes no token.
   if (c.null_token) Add(a.errors, {E::kInvalidParameter, E::kNoAccess});
   if (IsZero(c.block)) {
@@ -303,6 +357,8 @@ TableOracle::Allowed TableOracle::JudgeLookup(const call::LookupPersistent& c,
   }
   // P-LOOKUP-TOKEN.
   const BlockRec& b = blocks_.at(id);
+  // P-ACTIVE-STORE: a store=active exclusion may be invisible to the API.
+  if (b.active_only) a.errors.insert(E::kNotFound);
   a.success = true;
   if (c.null_token) {
     a.shape = Shape::kNothing;
@@ -342,9 +398,11 @@ TableOracle::Allowed TableOracle::JudgeDelete(const call::DeletePersistent& c,
       // P-DELETE-RUNTIME.
       Add(a.errors, {E::kNotFound, E::kAccessDenied});
       fails = true;
-    } else if (AnyBinding(c.protocol, c.block)) {
+    } else {
+      // P-ACTIVE-STORE: success, or not found for a store=active exclusion.
+      if (blocks_.at(id).active_only) a.errors.insert(E::kNotFound);
       // P-DELETE-INUSE: success or ERROR_SHARING_VIOLATION.
-      a.errors.insert(E::kSharingViolation);
+      if (AnyBinding(c.protocol, c.block)) a.errors.insert(E::kSharingViolation);
     }
   }
   a.success = !fails;  // P-DELETE-OK
@@ -364,32 +422,46 @@ TableOracle::Allowed TableOracle::JudgeAcquire(const call::Acquire& c, const Soc
     a.errors.insert(E::kWsaEinval);
     fails = true;
   }
+  // R-ACQUIRE-BOUND: the U4 codes, or the answer an unbound socket gets.
+  if (s.port) Add(a.errors, kTokenCodes);
   if (c.in_size >= call::kPortRangeSize) {
     if (c.request.count == 0) {
       // R-ACQUIRE-ZERO-COUNT.
-      Add(a.errors, kNoBlock);
+      Add(a.errors, kCountCodes);
       fails = true;
     } else if (c.request.start == 0) {
-      // R-ACQUIRE-WILDCARD / R-ACQUIRE-EXHAUSTED.
-      const PortRange window = dynamic_[Index(s.protocol)];
-      if (HasFreeRun(s.protocol, window, c.request.count)) {
-        a.shape = Shape::kBlockInWindow;
-        a.block = c.request;
-        a.window = window;
-      } else {
+      // R-ACQUIRE-WILDCARD / R-ACQUIRE-OTHER-FAMILY / R-ACQUIRE-EXHAUSTED, in
+      // the range of the socket's family (DYN-RANGE-FAMILY).
+      const PortRange window = dynamic_[Index(s.protocol)][Index(s.family)];
+      a.shape = Shape::kBlockInWindow;
+      a.block = c.request;
+      a.window = window;
+      if (!HasFreeRun(s.protocol, window, c.request.count)) {
         Add(a.errors, kNoBlock);
-        fails = true;
+        if (!HasRunFor(s.protocol, s.family, window, c.request.count)) fails = true;
       }
     } else if (PastMax(c.request)) {
       // R-ACQUIRE-PAST-MAX.
-      Add(a.errors, kNoBlock);
+      Add(a.errors, kCountCodes);
       fails = true;
     } else {
-      // R-ACQUIRE-OVERLAP (persistent or any runtime block) and
-      // R-ACQUIRE-INUSE; else R-ACQUIRE-SPECIFIC.
-      if (AnyBlock(s.protocol, c.request) || AnyBinding(s.protocol, c.request)) {
-        a.errors.insert(E::kWsaEaddrinuse);
-        fails = true;
+      // R-ACQUIRE-OVERLAP (a persistent block, or a runtime block of the
+      // same family), R-ACQUIRE-INUSE; R-ACQUIRE-OTHER-FAMILY and
+      // R-ACQUIRE-OTHER-PROTOCOL may fail; else R-ACQUIRE-SPECIFIC.
+      for (uint64_t port = c.request.start; port <= Last(c.request); ++port) {
+        const uint32_t q = static_cast<uint32_t>(port);
+        for (uint32_t id : BlocksAt(s.protocol, q)) {
+          const BlockRec& b = blocks_.at(id);
+          a.errors.insert(E::kWsaEaddrinuse);
+          if (b.persistent || b.family == s.family) fails = true;
+        }
+        if (!PortUnbound(s.protocol, q)) {
+          a.errors.insert(E::kWsaEaddrinuse);
+          fails = true;
+        }
+        for (uint32_t id : BlocksAt(OtherProtocol(s.protocol), q)) {
+          if (!blocks_.at(id).persistent) a.errors.insert(E::kWsaEaddrinuse);
+        }
       }
       a.shape = Shape::kThisBlock;
       a.block = c.request;
@@ -406,16 +478,19 @@ TableOracle::Allowed TableOracle::JudgeRelease(const call::Release& c, const Soc
     Add(a.errors, kBadBuffer);
     return a;
   }
-  const uint32_t id = BlockWithToken(c.token);
+  // R-IOCTL-OUTBUF: WSAEINVAL, or the answer a zero size gets.
+  if (c.out_size != 0) a.errors.insert(E::kWsaEinval);
+  const uint32_t id = BlockWithToken(s.protocol, c.token);
   const BlockRec* b = id == 0 ? nullptr : &blocks_.at(id);
-  if (b == nullptr || b->protocol != s.protocol || b->persistent || b->owner != s.owner) {
+  if (b == nullptr || b->persistent || b->owner != s.owner) {
     // R-RELEASE-INVALID: unknown, persistent, another process's (or another
-    // protocol's: POOL-PER-PROTOCOL) token.
-    Add(a.errors, kIoctlUnknown);
-    return a;
+    // protocol's: POOL-PER-PROTOCOL) token: the U4 codes or a success that
+    // releases nothing.
+    Add(a.errors, kTokenCodes);
+  } else if (b->socket != c.socket.value) {
+    // R-RELEASE-OTHER-SOCKET: success or the U4 codes.
+    Add(a.errors, kTokenCodes);
   }
-  // R-RELEASE-OTHER-SOCKET: success or the unknown codes.
-  if (b->socket != c.socket.value) Add(a.errors, kIoctlUnknown);
   a.success = true;  // R-RELEASE-OK
   return a;
 }
@@ -428,15 +503,19 @@ TableOracle::Allowed TableOracle::JudgeAssociate(const call::Associate& c, const
     Add(a.errors, kBadBuffer);
     return a;
   }
-  // R-ASSOC-AFTER-BIND: the unknown codes, or success with no effect.
+  // R-IOCTL-OUTBUF.
+  if (c.out_size != 0) a.errors.insert(E::kWsaEinval);
+  // R-ASSOC-AFTER-BIND: the U4 codes, or success with no effect.
   if (s.port) {
-    Add(a.errors, kIoctlUnknown);
+    Add(a.errors, kTokenCodes);
     a.success = true;
     return a;
   }
-  const uint32_t id = BlockWithToken(c.token);
+  // R-ASSOC-TWICE: the U4 codes, or the answer of a first association.
+  if (!s.associations.empty()) Add(a.errors, kTokenCodes);
+  const uint32_t id = BlockWithToken(s.protocol, c.token);
   const BlockRec* b = id == 0 ? nullptr : &blocks_.at(id);
-  if (b != nullptr && b->protocol == s.protocol && b->persistent) {
+  if (b != nullptr && b->persistent) {
     // R-ASSOC-PERSISTENT / R-ASSOC-ELEVATION.
     if (p.elevated) {
       a.success = true;
@@ -445,12 +524,13 @@ TableOracle::Allowed TableOracle::JudgeAssociate(const call::Associate& c, const
     }
     return a;
   }
-  if (b != nullptr && b->protocol == s.protocol && b->owner == s.owner) {
+  if (b != nullptr && b->owner == s.owner) {
     a.success = true;  // R-ASSOC-RUNTIME
     return a;
   }
-  // R-ASSOC-INVALID.
-  Add(a.errors, kIoctlUnknown);
+  // R-ASSOC-INVALID: the U4 codes, or success without effect.
+  Add(a.errors, kTokenCodes);
+  a.success = true;
   return a;
 }
 
@@ -466,8 +546,8 @@ void TableOracle::JudgePlainBind(uint16_t port, const SocketRec& s, Allowed& a) 
     // B-BIND-FAMILY: success or WSAEADDRINUSE.
     a.errors.insert(E::kWsaEaddrinuse);
   }
-  if (e.block != 0) {
-    const BlockRec& b = blocks_.at(e.block);
+  for (uint32_t id : BlocksAt(s.protocol, port)) {
+    const BlockRec& b = blocks_.at(id);
     // B-BIND-PERSISTENT, B-BIND-RUNTIME-OWN, B-BIND-RUNTIME-FAMILY: success
     // or WSAEACCES. B-BIND-RUNTIME-OTHER: WSAEACCES.
     a.errors.insert(E::kWsaEacces);
@@ -488,77 +568,93 @@ TableOracle::Allowed TableOracle::JudgeBind(const call::Bind& c, const SocketRec
     a.errors.insert(E::kWsaEinval);
     return a;
   }
-  if (!s.associated) {
+  if (s.associations.empty()) {
     if (c.port != 0) {
       JudgePlainBind(c.port, s, a);
       return a;
     }
-    // B-BIND-EPHEMERAL / B-BIND-EPHEMERAL-EXHAUSTED.
-    const PortRange window = dynamic_[Index(s.protocol)];
-    if (HasFreePort(s.protocol, window)) {
-      a.success = true;
-      a.shape = Shape::kFreePortInWindow;
-      a.window = window;
-    } else {
-      Add(a.errors, kNoPort);
-    }
-    return a;
-  }
-  // The associated block is live if a block still holds the token, with the
-  // same range.
-  const uint32_t id = BlockWithToken(s.assoc_token);
-  const bool live =
-      id != 0 && blocks_.at(id).protocol == s.protocol && blocks_.at(id).range == s.assoc_block;
-  if (!live) {
-    // B-BIND-ASSOC-GONE: the codes, or a port of the old block that no
-    // socket has bound and that no other process holds in a runtime block
-    // of this socket's family (B-BIND-RUNTIME-OTHER).
-    Add(a.errors, kNoBlock);
-    if (c.port == 0) {
-      for (uint64_t port = s.assoc_block.start; port <= Last(s.assoc_block) && port < kPorts;
-           ++port) {
-        if (StaleReachable(s, static_cast<uint32_t>(port))) {
-          a.success = true;
-          a.shape = Shape::kStalePortIn;
-          a.ranges = {s.assoc_block};
-          break;
+    // B-BIND-EPHEMERAL in the socket family's range (DYN-RANGE-FAMILY).
+    const PortRange window = dynamic_[Index(s.protocol)][Index(s.family)];
+    a.window = window;
+    a.shape = Shape::kFreePortInWindow;
+    bool free_elsewhere = false;  // free, and in no runtime block of the other protocol
+    bool free = false;
+    bool other_family = false;
+    for (uint64_t port = window.start; port <= Last(window) && port < kPorts; ++port) {
+      const uint32_t q = static_cast<uint32_t>(port);
+      if (PortFree(s.protocol, q)) {
+        free = true;
+        bool in_other = false;
+        for (uint32_t id : BlocksAt(OtherProtocol(s.protocol), q)) {
+          if (!blocks_.at(id).persistent) in_other = true;
         }
+        if (!in_other) free_elsewhere = true;
+      } else if (EphemeralOk(s.protocol, s.family, q)) {
+        other_family = true;
       }
-    } else if (Inside(s.assoc_block, c.port) && StaleReachable(s, c.port)) {
-      a.success = true;
-      a.shape = Shape::kThisPort;
-      a.port = c.port;
     }
+    // B-BIND-EPHEMERAL-OTHER-PROTOCOL (C3), B-BIND-EPHEMERAL-OTHER-FAMILY
+    // (U12): WSAENOBUFS or a port; B-BIND-EPHEMERAL-EXHAUSTED: WSAENOBUFS.
+    a.success = free || other_family;
+    if (!free_elsewhere) a.errors.insert(E::kWsaEnobufs);
     return a;
   }
-  if (c.port == 0) {
-    // B-BIND-ASSOC-ZERO / B-BIND-ASSOC-FULL.
-    if (HasUnboundPort(s.protocol, s.assoc_block)) {
-      a.success = true;
-      a.shape = Shape::kUnboundPortIn;
-      a.ranges = {s.assoc_block};
-    } else {
-      Add(a.errors, kNoPort);
+  // Every association the socket may have (R-ASSOC-TWICE) adds its answers.
+  for (const auto& [token, block] : s.associations) {
+    // The associated block is live if a block still holds the token, with
+    // the same range.
+    const uint32_t id = BlockWithToken(s.protocol, token);
+    const bool live = id != 0 && blocks_.at(id).range == block;
+    if (!live) {
+      // B-BIND-ASSOC-GONE: the codes, or a port of the old block that no
+      // socket has bound and that no other process holds in a runtime block
+      // of this socket's family (B-BIND-RUNTIME-OTHER).
+      Add(a.errors, kNoBlock);
+      if (c.port == 0) {
+        for (uint64_t port = block.start; port <= Last(block) && port < kPorts; ++port) {
+          if (StaleReachable(s, static_cast<uint32_t>(port))) {
+            a.success = true;
+            a.shape = Shape::kPortInRanges;
+            a.stale_ranges.push_back(block);
+            break;
+          }
+        }
+      } else if (Inside(block, c.port) && StaleReachable(s, c.port)) {
+        a.success = true;
+        a.shape = Shape::kThisPort;
+        a.port = c.port;
+      }
+      continue;
     }
-    return a;
+    if (c.port == 0) {
+      // B-BIND-ASSOC-ZERO / B-BIND-ASSOC-FULL.
+      if (HasUnboundPort(s.protocol, block)) {
+        a.success = true;
+        a.shape = Shape::kPortInRanges;
+        a.ranges.push_back(block);
+      } else {
+        Add(a.errors, kNoPort);
+      }
+      continue;
+    }
+    if (!Inside(block, c.port)) {
+      // B-BIND-ASSOC-OUTSIDE: two codes, or the unassociated answer.
+      Add(a.errors, {E::kWsaEinval, E::kWsaEaddrnotavail});
+      JudgePlainBind(c.port, s, a);
+      continue;
+    }
+    // B-BIND-ASSOC-SPECIFIC, with B-BIND-INUSE / B-BIND-FAMILY.
+    const Entry& e = At(s.protocol, c.port);
+    const size_t mine = Index(s.family);
+    if (e.bound[mine] != 0) {
+      a.errors.insert(E::kWsaEaddrinuse);
+      continue;
+    }
+    if (e.bound[1 - mine] != 0) a.errors.insert(E::kWsaEaddrinuse);
+    a.success = true;
+    a.shape = Shape::kThisPort;
+    a.port = c.port;
   }
-  if (!Inside(s.assoc_block, c.port)) {
-    // B-BIND-ASSOC-OUTSIDE: two codes, or the unassociated answer.
-    Add(a.errors, {E::kWsaEinval, E::kWsaEaddrnotavail});
-    JudgePlainBind(c.port, s, a);
-    return a;
-  }
-  // B-BIND-ASSOC-SPECIFIC, with B-BIND-INUSE / B-BIND-FAMILY.
-  const Entry& e = At(s.protocol, c.port);
-  const size_t mine = Index(s.family);
-  if (e.bound[mine] != 0) {
-    a.errors.insert(E::kWsaEaddrinuse);
-    return a;
-  }
-  if (e.bound[1 - mine] != 0) a.errors.insert(E::kWsaEaddrinuse);
-  a.success = true;
-  a.shape = Shape::kThisPort;
-  a.port = c.port;
   return a;
 }
 
@@ -580,6 +676,13 @@ std::string TableOracle::WhyNot(const Call& call, const Outcome& o) const {
   const bool only_token = !o.block && !o.port && !o.process && !o.socket;
   const bool only_port = !o.token && !o.block && !o.process && !o.socket;
   const bool only_block = !o.port && !o.process && !o.socket;
+  // The caller's socket, for the shapes of socket calls.
+  const SocketRec* socket = nullptr;
+  std::visit(
+      [&](const auto& c) {
+        if constexpr (requires { c.socket; }) socket = &sockets_.at(c.socket.value);
+      },
+      call);
   bool fits = false;
   switch (a.shape) {
     case Shape::kNothing:
@@ -593,44 +696,44 @@ std::string TableOracle::WhyNot(const Call& call, const Outcome& o) const {
       fits = o.socket && o.socket->value > last_socket_ && !o.token && !o.block && !o.port &&
              !o.process;
       break;
-    case Shape::kFreshToken:
-      fits = only_token && o.token && TokenIsFresh(*o.token);
+    case Shape::kFreshToken: {
+      const Protocol p = std::visit(
+          [](const auto& c) {
+            if constexpr (requires { c.protocol; }) {
+              return c.protocol;
+            } else {
+              return Protocol::kTcp;
+            }
+          },
+          call);
+      fits = only_token && o.token && TokenIsFresh(p, *o.token);
       break;
+    }
     case Shape::kExactToken:
       fits = only_token && o.token == a.token;
       break;
     case Shape::kThisBlock:
-      fits = only_block && o.block == a.block && o.token && TokenIsFresh(*o.token);
+      fits =
+          only_block && o.block == a.block && o.token && TokenIsFresh(socket->protocol, *o.token);
       break;
     case Shape::kBlockInWindow:
-      fits = only_block && o.block && o.token && TokenIsFresh(*o.token) &&
+      fits = only_block && o.block && o.token && TokenIsFresh(socket->protocol, *o.token) &&
              o.block->count == a.block.count && o.block->start >= a.window.start &&
-             Last(*o.block) <= Last(a.window);
-      if (fits) {
-        const Protocol p = sockets_.at(std::get<call::Acquire>(call).socket.value).protocol;
-        for (uint64_t port = o.block->start; port <= Last(*o.block); ++port) {
-          if (!PortFree(p, static_cast<uint32_t>(port))) fits = false;
-        }
-      }
+             Last(*o.block) <= Last(a.window) &&
+             RunOkFor(socket->protocol, socket->family, *o.block);
       break;
-    case Shape::kFreePortInWindow: {
-      const Protocol p = sockets_.at(std::get<call::Bind>(call).socket.value).protocol;
-      fits = only_port && o.port && Inside(a.window, *o.port) && PortFree(p, *o.port);
+    case Shape::kFreePortInWindow:
+      fits = only_port && o.port && Inside(a.window, *o.port) &&
+             EphemeralOk(socket->protocol, socket->family, *o.port);
       break;
-    }
-    case Shape::kUnboundPortIn: {
-      const Protocol p = sockets_.at(std::get<call::Bind>(call).socket.value).protocol;
-      fits = only_port && o.port && PortUnbound(p, *o.port) &&
-             std::any_of(a.ranges.begin(), a.ranges.end(),
-                         [&](const PortRange& r) { return Inside(r, *o.port); });
-      break;
-    }
-    case Shape::kStalePortIn: {
-      const call::Bind& bind = std::get<call::Bind>(call);
-      const SocketRec& s = sockets_.at(bind.socket.value);
-      fits = only_port && o.port && StaleReachable(s, *o.port) &&
-             std::any_of(a.ranges.begin(), a.ranges.end(),
-                         [&](const PortRange& r) { return Inside(r, *o.port); });
+    case Shape::kPortInRanges: {
+      const auto in = [&](const std::vector<PortRange>& ranges) {
+        return std::any_of(ranges.begin(), ranges.end(),
+                           [&](const PortRange& r) { return Inside(r, *o.port); });
+      };
+      fits = only_port && o.port &&
+             ((in(a.ranges) && PortUnbound(socket->protocol, *o.port)) ||
+              (in(a.stale_ranges) && StaleReachable(*socket, *o.port)));
       break;
     }
     case Shape::kThisPort:
@@ -648,7 +751,8 @@ uint32_t TableOracle::AddBlock(const BlockRec& block) {
   const uint32_t id = next_block_++;
   blocks_[id] = block;
   for (uint64_t port = block.range.start; port <= Last(block.range); ++port) {
-    At(block.protocol, static_cast<uint32_t>(port)).block = id;
+    std::array<uint32_t, 2>& slots = At(block.protocol, static_cast<uint32_t>(port)).blocks;
+    (slots[0] == 0 ? slots[0] : slots[1]) = id;
   }
   return id;
 }
@@ -656,7 +760,11 @@ uint32_t TableOracle::AddBlock(const BlockRec& block) {
 void TableOracle::RemoveBlock(uint32_t id) {
   const BlockRec& b = blocks_.at(id);
   for (uint64_t port = b.range.start; port <= Last(b.range); ++port) {
-    At(b.protocol, static_cast<uint32_t>(port)).block = 0;
+    std::array<uint32_t, 2>& slots = At(b.protocol, static_cast<uint32_t>(port)).blocks;
+    for (uint32_t& slot : slots) {
+      if (slot == id) slot = 0;
+    }
+    if (slots[0] == 0) std::swap(slots[0], slots[1]);
   }
   blocks_.erase(id);
 }
@@ -669,7 +777,7 @@ void TableOracle::CloseSocket(uint32_t id) {
   if (s.port) At(s.protocol, *s.port).bound[Index(s.family)] = 0;
   std::vector<uint32_t> doomed;
   for (const auto& [bid, b] : blocks_) {
-    if (!b.persistent && b.socket == id) doomed.push_back(bid);
+    if (!b.persistent && !b.environment && b.socket == id) doomed.push_back(bid);
   }
   for (uint32_t bid : doomed) RemoveBlock(bid);
   sockets_.erase(it);
@@ -696,21 +804,35 @@ void TableOracle::Apply(const Call& call, const Outcome& o) {
         } else if constexpr (std::is_same_v<T, call::EndProcess>) {
           EndProcess(c.process.value);
         } else if constexpr (std::is_same_v<T, call::Reboot>) {
-          // REBOOT-ENDS-PROCESSES, REBOOT-KEEPS-PERSISTENT, TOKEN-REBOOT.
+          // REBOOT-ENDS-PROCESSES, REBOOT-KEEPS-PERSISTENT, TOKEN-REBOOT, and
+          // REBOOT-DROPS-ACTIVE: store=active exclusions go too.
           std::vector<uint32_t> live;
           for (const auto& [pid, p] : processes_) live.push_back(pid);
           for (uint32_t pid : live) EndProcess(pid);
-          std::vector<uint32_t> runtime;
+          std::vector<uint32_t> dropped;
           for (const auto& [bid, b] : blocks_) {
-            if (!b.persistent) runtime.push_back(bid);
+            if (!b.persistent || b.active_only) dropped.push_back(bid);
           }
-          for (uint32_t bid : runtime) RemoveBlock(bid);
+          for (uint32_t bid : dropped) RemoveBlock(bid);
           for (auto& [bid, b] : blocks_) {
             b.token_known = false;
             b.token = kInvalidToken;
           }
         } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
-          dynamic_[Index(c.protocol)] = c.range;
+          dynamic_[Index(c.protocol)][Index(c.family)] = c.range;
+        } else if constexpr (std::is_same_v<T, call::EnvironmentBlock>) {
+          // ENV-RUNTIME-BLOCK, ENV-ACTIVE-EXCLUSION, ENV-PERSISTENT-BLOCK.
+          if (!c.added) {
+            if (const uint32_t id = ExactBlock(c.protocol, c.block)) RemoveBlock(id);
+            return;
+          }
+          BlockRec b;
+          b.protocol = c.protocol;
+          b.range = c.block;
+          b.persistent = c.store != EnvironmentStore::kRuntime;
+          b.active_only = c.store == EnvironmentStore::kActive;
+          b.environment = true;
+          AddBlock(b);
         } else if constexpr (std::is_same_v<T, call::CreatePersistent>) {
           BlockRec b;
           b.protocol = c.protocol;
@@ -749,14 +871,26 @@ void TableOracle::Apply(const Call& call, const Outcome& o) {
           b.family = s.family;
           AddBlock(b);
         } else if constexpr (std::is_same_v<T, call::Release>) {
-          if (const uint32_t id = BlockWithToken(c.token)) RemoveBlock(id);
+          // R-RELEASE-OK / R-RELEASE-OTHER-SOCKET free the caller's block;
+          // R-RELEASE-INVALID's success frees nothing.
+          const SocketRec& s = sockets_.at(c.socket.value);
+          const uint32_t id = BlockWithToken(s.protocol, c.token);
+          if (id != 0 && !blocks_.at(id).persistent && blocks_.at(id).owner == s.owner) {
+            RemoveBlock(id);
+          }
         } else if constexpr (std::is_same_v<T, call::Associate>) {
           SocketRec& s = sockets_.at(c.socket.value);
           if (s.port) return;  // R-ASSOC-AFTER-BIND: no effect
-          const uint32_t id = BlockWithToken(c.token);
-          s.associated = true;
-          s.assoc_token = c.token;
-          s.assoc_block = id != 0 ? blocks_.at(id).range : PortRange{};
+          const uint32_t id = BlockWithToken(s.protocol, c.token);
+          if (id == 0) return;  // R-ASSOC-INVALID: no effect
+          const BlockRec& b = blocks_.at(id);
+          if (!b.persistent && b.owner != s.owner) return;  // another process's: no effect
+          if (b.persistent && !processes_.at(s.owner).elevated) return;
+          // R-ASSOC-TWICE: the earlier associations stay possible.
+          for (const auto& [token, block] : s.associations) {
+            if (token == c.token) return;
+          }
+          s.associations.emplace_back(c.token, b.range);
         } else if constexpr (std::is_same_v<T, call::Bind>) {
           SocketRec& s = sockets_.at(c.socket.value);
           s.port = *o.port;
@@ -794,6 +928,7 @@ std::vector<TableOracle::BlockView> TableOracle::Blocks() const {
     v.range = b.range;
     v.persistent = b.persistent;
     v.token = b.token;
+    v.active_only = b.active_only;
     if (!b.persistent) {
       v.owner = b.owner;
       v.socket = b.socket;
@@ -802,8 +937,8 @@ std::vector<TableOracle::BlockView> TableOracle::Blocks() const {
     views.push_back(v);
   }
   std::sort(views.begin(), views.end(), [](const BlockView& x, const BlockView& y) {
-    return std::pair(Index(x.protocol), x.range.start) <
-           std::pair(Index(y.protocol), y.range.start);
+    return std::tuple(Index(x.protocol), x.range.start, Index(x.family)) <
+           std::tuple(Index(y.protocol), y.range.start, Index(y.family));
   });
   return views;
 }
@@ -837,12 +972,24 @@ std::string TableOracle::SelfCheck() const {
   for (Protocol p : kAllProtocols) {
     for (uint32_t port = 0; port < kPorts; ++port) {
       const Entry& e = At(p, port);
-      if (e.block != 0) {
-        auto it = blocks_.find(e.block);
+      if (e.blocks[0] == 0 && e.blocks[1] != 0) {
+        return absl::StrCat(ProtocolName(p), " port ", port, " fills its second slot first");
+      }
+      for (uint32_t id : BlocksAt(p, port)) {
+        auto it = blocks_.find(id);
         if (it == blocks_.end() || it->second.protocol != p || !Inside(it->second.range, port)) {
           return absl::StrCat(ProtocolName(p), " port ", port, " names a wrong block");
         }
-        ++ports_of_block[e.block];
+        ++ports_of_block[id];
+      }
+      if (e.blocks[1] != 0) {
+        // Two blocks: runtime blocks of both families (R-ACQUIRE-OTHER-FAMILY).
+        const BlockRec& x = blocks_.at(e.blocks[0]);
+        const BlockRec& y = blocks_.at(e.blocks[1]);
+        if (x.persistent || y.persistent || x.family == y.family) {
+          return absl::StrCat(ProtocolName(p), " port ", port,
+                              " is held by two blocks that may not overlap");
+        }
       }
       for (Family f : {Family::kIpv4, Family::kIpv6}) {
         const uint32_t sid = e.bound[Index(f)];

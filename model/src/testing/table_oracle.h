@@ -46,8 +46,9 @@ class TableOracle {
     kThisBlock,         // exactly `block`, and a fresh token
     kBlockInWindow,     // `block.count` free ports inside `window`, fresh token
     kFreePortInWindow,  // a port of `window` with no block and no binding
-    kUnboundPortIn,     // a port of one of `ranges` that no socket has bound
-    kStalePortIn,       // a port of `ranges` a stale association may reach
+    kPortInRanges,      // a port of one of `ranges` that no socket has bound,
+                        // or of one of `stale_ranges` a stale association
+                        // may reach
     kThisPort,          // exactly `port`
   };
 
@@ -59,6 +60,7 @@ class TableOracle {
     PortRange block;
     PortRange window;
     std::vector<PortRange> ranges;
+    std::vector<PortRange> stale_ranges;
     uint16_t port = 0;
     std::string Describe() const;
   };
@@ -87,6 +89,7 @@ class TableOracle {
     uint32_t owner = 0;
     uint32_t socket = 0;
     Family family = Family::kIpv4;
+    bool active_only = false;
     friend bool operator==(const BlockView&, const BlockView&) = default;
   };
   struct BindingView {
@@ -96,10 +99,12 @@ class TableOracle {
     uint32_t socket = 0;
     friend bool operator==(const BindingView&, const BindingView&) = default;
   };
-  // In (protocol, start) and (protocol, port, family) order.
+  // In (protocol, start, family) and (protocol, port, family) order.
   std::vector<BlockView> Blocks() const;
   std::vector<BindingView> Bindings() const;
-  PortRange dynamic_range(Protocol protocol) const { return dynamic_[Index(protocol)]; }
+  PortRange dynamic_range(Protocol protocol, Family family = Family::kIpv4) const {
+    return dynamic_[Index(protocol)][Index(family)];
+  }
   std::vector<uint32_t> Processes() const;
   std::vector<uint32_t> Sockets() const;
   // Cross-checks the port tables against the block and socket records with
@@ -108,7 +113,9 @@ class TableOracle {
 
  private:
   struct Entry {
-    uint32_t block = 0;               // 0: free; else a key of blocks_
+    // The blocks holding the port (keys of blocks_; 0: none). Two only where
+    // runtime blocks of both families overlap (R-ACQUIRE-OTHER-FAMILY).
+    std::array<uint32_t, 2> blocks{};
     std::array<uint32_t, 2> bound{};  // socket ids by Family; 0: none
   };
   struct BlockRec {
@@ -120,6 +127,8 @@ class TableOracle {
     uint32_t owner = 0;
     uint32_t socket = 0;
     Family family = Family::kIpv4;
+    bool active_only = false;  // a store=active exclusion
+    bool environment = false;  // made by no process of the run
   };
   struct ProcessRec {
     bool elevated = false;
@@ -129,9 +138,9 @@ class TableOracle {
     Protocol protocol = Protocol::kTcp;
     Family family = Family::kIpv4;
     std::optional<uint16_t> port;
-    bool associated = false;
-    Token assoc_token = kInvalidToken;
-    PortRange assoc_block;
+    // The associations the socket may have (token, block): several after a
+    // second associate (R-ASSOC-TWICE).
+    std::vector<std::pair<Token, PortRange>> associations;
   };
 
   static size_t Index(Protocol p) { return p == Protocol::kTcp ? 0 : 1; }
@@ -145,16 +154,25 @@ class TableOracle {
   bool AnyBinding(Protocol p, PortRange range) const;
   bool PortFree(Protocol p, uint32_t port) const;
   bool PortUnbound(Protocol p, uint32_t port) const;
+  // The block ids holding the port (none, one or two).
+  std::vector<uint32_t> BlocksAt(Protocol p, uint32_t port) const;
   bool HasFreeRun(Protocol p, PortRange window, uint32_t count) const;
   bool HasFreePort(Protocol p, PortRange window) const;
   bool HasUnboundPort(Protocol p, PortRange range) const;
+  // A port a bind(0) of `family` may take: unbound, and every block holding
+  // it a runtime block of the other family (B-BIND-EPHEMERAL-OTHER-FAMILY).
+  bool EphemeralOk(Protocol p, Family family, uint32_t port) const;
+  // A run of `count` ports in `window` that a wildcard acquire of `family`
+  // may take: unbound, and only runtime blocks of the other family in it.
+  bool HasRunFor(Protocol p, Family family, PortRange window, uint32_t count) const;
+  bool RunOkFor(Protocol p, Family family, PortRange run) const;
   // B-BIND-ASSOC-GONE: a port the socket's gone association may still give.
   bool StaleReachable(const SocketRec& s, uint32_t port) const;
   // The live block with exactly this range, or 0.
   uint32_t ExactBlock(Protocol p, PortRange range) const;
-  // The live block holding `token`, or 0.
-  uint32_t BlockWithToken(Token token) const;
-  bool TokenIsFresh(Token token) const;
+  // The live block of protocol `p` holding `token`, or 0.
+  uint32_t BlockWithToken(Protocol p, Token token) const;
+  bool TokenIsFresh(Protocol p, Token token) const;
 
   const SocketRec* CallerSocket(uint32_t process, uint32_t socket) const;
   Allowed JudgeCreate(const call::CreatePersistent& c, const ProcessRec& p) const;
@@ -179,7 +197,7 @@ class TableOracle {
   std::map<uint32_t, SocketRec> sockets_;
   uint32_t last_process_ = 0;
   uint32_t last_socket_ = 0;
-  std::array<PortRange, 2> dynamic_;
+  std::array<std::array<PortRange, 2>, 2> dynamic_;  // [protocol][family]
 };
 
 }  // namespace portpool::testing

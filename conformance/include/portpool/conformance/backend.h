@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "portpool/call.h"
+#include "portpool/conformance/netsh_parse.h"
 #include "portpool/ids.h"
 #include "portpool/outcome.h"
 #include "portpool/port_range.h"
@@ -28,6 +29,10 @@ struct Capabilities {
   bool elevated_process = true;
   bool several_processes = true;
   bool set_dynamic_range = true;
+  // Whether the backend can be made to run an environment change (an
+  // EnvironmentBlock call): the simulator can; a real machine only lists
+  // what other parts of Windows did (Backend::Listing).
+  bool environment_events = true;
   // The ports the backend may touch, when not all of them: a real machine
   // is touched only inside its sandbox window (sandbox.h), so generated
   // calls keep every port and block inside it. Unset (the simulator): any.
@@ -55,6 +60,11 @@ class Backend {
   // backend could not run the call at all (unsupported here, a harness
   // fault); it is never a Windows answer.
   virtual absl::StatusOr<Outcome> Run(const Call& call) = 0;
+  // What the machine holds now, as `netsh int ipv4 show excludedportrange`
+  // and `show dynamicport` list it: the checker reads it when an answer
+  // could only be explained by a reservation that no process of the run
+  // made or removed (ENV-*). Unimplemented for a backend that cannot list.
+  virtual absl::StatusOr<MachineSnapshot> Listing();
 };
 
 }  // namespace portpool::conformance

@@ -5,7 +5,7 @@
 // Two kinds of case:
 //   doc-*    documented behaviour, one or a few rules each, as in the
 //            regression corpus but on the sandbox window's ports;
-//   probe-U* one per unknown of docs/semantics.md section 4: a small
+//   probe-*  one per unknown of docs/semantics.md section 4: a small
 //            sequence whose recorded answers settle the question (the model
 //            is loose there, so any plausible answer conforms; the trace is
 //            the evidence).
@@ -96,8 +96,10 @@ class DifferentialSession {
   Outcome Close(SocketId socket);
   Outcome Acquire(SocketId socket, uint16_t start, uint16_t count,
                   uint32_t in_size = call::kPortRangeSize, uint32_t out_size = call::kInstanceSize);
-  Outcome Release(SocketId socket, Token token, uint32_t in_size = call::kTokenSize);
-  Outcome Associate(SocketId socket, Token token, uint32_t in_size = call::kTokenSize);
+  Outcome Release(SocketId socket, Token token, uint32_t in_size = call::kTokenSize,
+                  uint32_t out_size = 0);
+  Outcome Associate(SocketId socket, Token token, uint32_t in_size = call::kTokenSize,
+                    uint32_t out_size = 0);
   Outcome Bind(SocketId socket, uint16_t port);
   Outcome GetSockName(SocketId socket);
 
@@ -126,12 +128,15 @@ class DifferentialSession {
 };
 
 struct DifferentialCase {
-  std::string name;      // "doc-create-lookup-delete", "probe-U1-null-token"
+  std::string name;      // "doc-create-lookup-delete", "probe-M1-null-token"
   std::string question;  // the rules it shows, or the unknown it settles
   std::function<void(DifferentialSession&)> body;
 };
 
-// Every case, documented ones first, then one probe per unknown U1..U10.
+// Every case, documented ones first, then the probes: one or more per
+// unknown of docs/semantics.md section 4 (U1..U15, C1..C3, M1..M7), named
+// "probe-<unknown>-<what>"; a probe that needs what a real machine's run
+// cannot do (a second process, a changed dynamic range) says so.
 const std::vector<DifferentialCase>& DifferentialCases();
 
 // Runs one case on `backend` (a fresh backend per case: sockets left open

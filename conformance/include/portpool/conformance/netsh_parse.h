@@ -1,9 +1,17 @@
 // What a real machine already has, read before a differential run touches
-// it: each protocol's excluded port ranges and dynamic port range, as
-// `netsh` prints them, and the ports that sockets hold.
+// it (and again when the checker looks for reservations that appeared or
+// went during the run): each protocol's excluded port ranges and dynamic
+// port ranges, as `netsh` prints them, and the ports that sockets hold.
 //
 //   netsh int ipv4 show excludedportrange protocol=tcp   (and protocol=udp)
+//   netsh int ipv4 show excludedportrange protocol=tcp store=persistent
 //   netsh int ipv4 show dynamicport tcp                  (and udp)
+//   netsh int ipv6 show dynamicport tcp                  (and udp)
+//
+// The IPv6 dynamic ranges are their own (DYN-RANGE-FAMILY, NS-8); the
+// excluded ranges are one list per protocol for both IP versions (OV-7). An
+// administered entry of the active store that the persistent store lacks is
+// a store=active exclusion (PS-4).
 //
 // The parsers are portable (tests run them on Linux on captured text); only
 // the Windows backend runs netsh. They read the numbers, not the words, so
@@ -43,6 +51,9 @@ namespace portpool::conformance {
 struct ExcludedRange {
   PortRange range;
   bool administered = false;  // marked '*'
+  // Administered, and listed only by the active store: a store=active
+  // exclusion, gone at the next boot (ENV-ACTIVE-EXCLUSION).
+  bool active_only = false;
   friend bool operator==(const ExcludedRange&, const ExcludedRange&) = default;
 };
 
@@ -59,7 +70,8 @@ absl::StatusOr<PortRange> ParseDynamicPortRange(absl::string_view text);
 // What one protocol's pool holds before the run.
 struct ProtocolSnapshot {
   std::vector<ExcludedRange> excluded;
-  PortRange dynamic = kDefaultDynamicRange;
+  PortRange dynamic = kDefaultDynamicRange;       // IPv4's (netsh int ipv4)
+  PortRange dynamic_ipv6 = kDefaultDynamicRange;  // IPv6's (netsh int ipv6)
   // Local ports some socket of this protocol has bound (any process, any
   // family), sorted, without duplicates. Empty when not read.
   std::vector<uint16_t> bound;
@@ -75,8 +87,13 @@ struct MachineSnapshot {
 // it could not run or exited non-zero.
 using CommandRunner = std::function<absl::StatusOr<std::string>(const std::string& command)>;
 
-// The four netsh commands this reads, in the order it runs them.
+// The six netsh commands this must read, in the order it runs them: the two
+// excluded-range listings, then the four dynamic ranges (ipv4 tcp, ipv4
+// udp, ipv6 tcp, ipv6 udp).
 std::vector<std::string> NetshSnapshotCommands();
+// The persistent store's listings (tcp, udp), read after them; a failure of
+// these only leaves every administered entry taken as persistent.
+std::vector<std::string> NetshPersistentStoreCommands();
 
 // Runs the netsh commands through `run` and parses their output. Leaves
 // `bound` empty (netsh does not list sockets; the Windows backend adds them).
@@ -84,11 +101,12 @@ absl::StatusOr<MachineSnapshot> ReadNetshSnapshot(const CommandRunner& run);
 
 // Seeds an observer Machine with the snapshot, before its first call: each
 // excluded range as a block (Machine::SeedExisting: administered ones
-// persistent with unknown tokens, the rest runtime blocks of a foreign
-// process) and each dynamic range (observed as a SetDynamicRange). An entry
-// the model cannot hold (it overlaps an earlier one) is left out with a
-// warning appended to `warnings`; a dynamic range the model refuses is an
-// error.
+// persistent, or store=active, with unknown tokens; the rest runtime blocks
+// of a foreign process) and each dynamic range, whatever it is
+// (Machine::SeedDynamicRange, DYN-RANGE-SEEDED: runner images have ranges
+// that netsh's set command would refuse). An entry the model cannot hold (it
+// overlaps an earlier one) is left out with a warning appended to
+// `warnings`; a dynamic range that does not fit is an error.
 absl::Status SeedModel(const MachineSnapshot& snapshot, Machine& model,
                        std::vector<std::string>* warnings = nullptr);
 

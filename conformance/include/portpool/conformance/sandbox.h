@@ -102,13 +102,16 @@ class SandboxedBackend final : public Backend {
                    MachineSnapshot snapshot = {});
 
   std::string Describe() const override;
-  // The inner backend's, without reboot and dynamic-range changes, with the
+  // The inner backend's, without reboot, dynamic-range and environment
+  // changes, with the
   // window as the port window, system-chosen ports as allowed, and
   // kBogusToken as the made-up token.
   Capabilities capabilities() const override;
   // A refused call gives FailedPrecondition "refused by the sandbox: ..."
   // (kRefusedBySandbox) and reaches neither the inner backend nor Windows.
   absl::StatusOr<Outcome> Run(const Call& call) override;
+  // The inner backend's listing: reading changes nothing.
+  absl::StatusOr<MachineSnapshot> Listing() override;
 
   // Deletes, through the inner backend as `process`, every persistent block
   // this backend created that may still exist; journaled like any Delete.

@@ -44,6 +44,10 @@ struct StepSpec {
     kAssociate,
     kBind,
     kGetSockName,
+    // An environment change (ENV-*). GenStep never makes one: a backend that
+    // can makes them on its own (SimulatorOptions::environment); the
+    // fuzzers' call decoder makes them against the model directly.
+    kEnvironment,
   };
   Kind kind = Kind::kStartProcess;
   uint8_t process = 0;  // index into live processes
@@ -94,6 +98,14 @@ std::optional<Call> Resolve(const StepSpec& spec, const LiveState& state,
 // as statuses.
 absl::StatusOr<std::optional<CheckedCall>> RunSteps(const std::vector<StepSpec>& steps,
                                                     Checker& checker);
+
+// Runs every step on a checker that goes on after divergences
+// (CheckerOptions::keep_going) and returns the index in checker.history() of
+// every divergent call, in order. It stops early only when the model lost
+// track of the backend (an answer it could not adopt: the last index is
+// then that call's) or on a harness error, returned as a status.
+absl::StatusOr<std::vector<size_t>> RunStepsKeepingGoing(const std::vector<StepSpec>& steps,
+                                                         Checker& checker);
 
 // The run so far as readable lines, one call and answer each.
 std::string FormatHistory(const Checker& checker);

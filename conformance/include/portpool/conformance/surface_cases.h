@@ -1,8 +1,9 @@
-// Cases for the W32-* rules: behaviours of the Win32-shaped surface itself
-// (null pointers, unknown ioctl codes, socket arguments, overlapped I/O, a
-// process that has ended), which no Call can express. Each runs through
-// win32::ModelApi on a fresh simulator and says whether the surface
-// answered as its rule says.
+// Cases for the rules of the model's own API, which no Call can express:
+// the W32-* rules of the Win32-shaped surface (null pointers, unknown ioctl
+// codes, socket arguments, overlapped I/O, a process that has ended) and
+// DYN-RANGE-SEEDED (seeding a model from a machine). Each runs on a fresh
+// simulator (the W32-* ones through win32::ModelApi) and says whether the
+// model answered as its rule says.
 #ifndef PORTPOOL_CONFORMANCE_SURFACE_CASES_H_
 #define PORTPOOL_CONFORMANCE_SURFACE_CASES_H_
 

@@ -144,6 +144,10 @@ class WindowsBackend final : public Backend {
   // generated calls stay where the sandbox lets them through.
   Capabilities capabilities() const override;
   absl::StatusOr<Outcome> Run(const Call& call) override;
+  // netsh read afresh (ReadNetshSnapshot through RunWindowsCommand): the
+  // checker asks for it when only a reservation that another part of
+  // Windows made or dropped could explain an answer (ENV-*).
+  absl::StatusOr<MachineSnapshot> Listing() override;
 
   // "windows build=22631 elevated=yes": goes into every recorded trace.
   std::string Provenance() const { return DescribeWindowsSystem(system_); }

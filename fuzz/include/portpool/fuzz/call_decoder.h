@@ -8,8 +8,9 @@
 // and short inputs reach deep states. Ports come from a small window (1..40,
 // 65500..65535, around 65281 and 49152) or are aimed at live blocks and bound
 // ports, so that overlaps, adjacency and exhaustion happen; the dynamic range
-// is sometimes made small; every call kind appears, reboots and process ends
-// included, and now and then a call from an ended process, a closed or
+// is sometimes made small; every call kind appears, reboots, process ends
+// and environment changes included, and now and then a call from an ended
+// process, a closed or
 // foreign socket, a bogus token, a null token pointer or a short buffer.
 //
 // The decoding is a pure function of the bytes and of the machine states it
@@ -56,6 +57,7 @@ class CallDecoder {
   uint16_t PickPort(const Machine& machine, Protocol protocol, const SocketState* socket);
   uint16_t PickCount();
   Token PickToken(const Machine& machine, ProcessId process, Protocol protocol);
+  call::EnvironmentBlock PickEnvironmentChange(const Machine& machine);
 
   FuzzedDataProvider& bytes_;
   size_t calls_ = 0;

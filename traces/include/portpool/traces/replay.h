@@ -83,7 +83,13 @@ struct StepVerdict {
 struct ReplayResult {
   // Every step conformed. False on a divergence and on bad input.
   bool conforms = false;
+  // The first divergence.
   std::optional<Divergence> divergence;
+  // With ReplayOptions::keep_going: every divergence after the first, in
+  // order; and, if the model could not adopt a recorded answer (Machine::
+  // Adopt), why, at the divergence where the replay stopped.
+  std::vector<Divergence> later_divergences;
+  std::optional<std::string> lost;
   std::optional<ReplayError> error;
   // Steps judged, including a divergent one (not a bad one).
   size_t steps_checked = 0;
@@ -102,11 +108,19 @@ struct ReplayResult {
   bool bad_input() const { return error.has_value(); }
 };
 
+struct ReplayOptions {
+  // Go on after a divergence: the model adopts the recorded answer
+  // (Machine::Adopt) and judges the next step against it, so a recorded run
+  // shows every divergence, not only the first. A recorded answer the model
+  // cannot hold stops the replay there (ReplayResult::lost).
+  bool keep_going = false;
+};
+
 class Replayer {
  public:
   // Keeps a reference to `trace`, which must outlive the Replayer (and its
   // copies).
-  explicit Replayer(const Trace& trace);
+  explicit Replayer(const Trace& trace, ReplayOptions options = {});
 
   // Judges trace.steps[index] next. Returns false once the replay has
   // stopped (at a divergence or bad input); later calls do nothing. Steps
@@ -114,7 +128,9 @@ class Replayer {
   // way without copying them, and copies a Replayer to replay several
   // continuations of one prefix.
   bool Feed(size_t index);
-  bool stopped() const { return result_.divergence || result_.error; }
+  bool stopped() const {
+    return result_.error || result_.lost || (result_.divergence && !options_.keep_going);
+  }
   // The result of the steps fed so far.
   ReplayResult Finish() &&;
 
@@ -136,6 +152,7 @@ class Replayer {
   void Fail(size_t index, const Step& step, std::string message);
 
   const Trace* trace_;
+  ReplayOptions options_;
   Machine machine_{0};
   ReplayResult result_;
   absl::flat_hash_map<uint32_t, ProcessId> processes_;  // trace name number -> machine id
@@ -150,8 +167,8 @@ class Replayer {
   uint64_t token_counter_ = 0;
 };
 
-// Replays `trace` (Replayer(trace).Run()).
-ReplayResult Replay(const Trace& trace);
+// Replays `trace` (Replayer(trace, options).Run()).
+ReplayResult Replay(const Trace& trace, ReplayOptions options = {});
 
 // The sockets bound at the end of a replay, one line per port of `protocol`
 // in port order: "      5003  ipv4    s2 (p1)". Empty if none.

@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "portpool/traces/replay.h"
@@ -62,6 +63,17 @@ struct ShrinkResult {
 // Shrinks `trace`. Fails with FailedPrecondition if the trace conforms
 // (nothing to shrink) and InvalidArgument if it is bad input.
 absl::StatusOr<ShrinkResult> Shrink(const Trace& trace, const ShrinkOptions& options = {});
+
+// For a divergence after the first in a run that went on (ReplayOptions::
+// keep_going, CheckerOptions::keep_going): the run up to and including step
+// `at`, without the steps that diverged before it (`earlier`, indices into
+// trace.steps). Such a trace reaches the divergence without the answers
+// the model only adopted, so it replays and shrinks on its own. It fails
+// with FailedPrecondition when it does not diverge at its last step: a step
+// in between relied on an earlier divergent answer (a name it bound, a
+// block it made), and the divergence is known only in the whole run.
+absl::StatusOr<Trace> IsolateDivergence(const Trace& trace, const std::vector<size_t>& earlier,
+                                        size_t at);
 
 }  // namespace portpool::traces
 
