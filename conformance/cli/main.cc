@@ -61,6 +61,9 @@ int Main(int argc, char** argv) {
   app.set_help_flag("-h,--help", "print this help and exit");
   app.set_version_flag("--version", version, "print the version, commit and rule catalogue");
   app.require_subcommand(0, 1);
+  // A Windows build of CLI11 would read "/path" as a "/option" switch: an
+  // absolute POSIX path (Wine, MSYS) or a "/" argument would then be refused.
+  app.allow_windows_style_options(false);
   app.footer(absl::StrCat(kExitCodes, "\n'portpool COMMAND --help' describes a command."));
   std::vector<std::string> names;
   std::vector<CLI::App*> subcommands;
@@ -71,6 +74,7 @@ int Main(int argc, char** argv) {
     sub->set_version_flag("--version", version, "print the version, commit and rule catalogue");
     // Left-overs are reported by Leftover(), the same way for every command.
     sub->allow_extras();
+    sub->allow_windows_style_options(false);
     command->Declare(*sub);
     names.emplace_back(command->name());
     subcommands.push_back(sub);

@@ -103,7 +103,7 @@ TEST(CallRunner, SeesEveryModelCallOfTheSurfaceAndNoneItAnswersAlone) {
   EXPECT_EQ(recorder.calls[0],
             Call(call::CreatePersistent{admin, Protocol::kTcp, PortRange{5000, 10}}));
   EXPECT_TRUE(std::holds_alternative<call::OpenSocket>(recorder.calls[1]));
-  EXPECT_EQ(machine.FindToken(token)->start, 5000) << "the runner ran the call on the machine";
+  EXPECT_EQ(machine.FindToken(token, Protocol::kTcp)->start, 5000) << "the runner ran the call on the machine";
 }
 
 }  // namespace
