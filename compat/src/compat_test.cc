@@ -193,14 +193,22 @@ TEST_F(CompatTest, TheLastWSACleanupClosesTheProcessesSockets) {
   ExpectReplaysClean(Trace());
 }
 
-TEST_F(CompatTest, AnOverlappedIoctlIsRefusedByTheSurfaceAndNoted) {
-  OpenElevatedAndStarted();
-  const SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
-  INET_PORT_RESERVATION_INSTANCE instance;
-  WSAOVERLAPPED overlapped{};
-  EXPECT_EQ(Acquire(s, 0, 4, &instance, &overlapped), SOCKET_ERROR);
-  EXPECT_EQ(WSAGetLastError(), WSAEINVAL) << "W32-OVERLAPPED";
-  EXPECT_THAT(Trace(), HasSubstr("WSAIoctl(1, SIO_ACQUIRE_PORT_RESERVATION) -> WSAEINVAL"));
+// W32-OVERLAPPED: an overlapped ioctl is outside the model (Windows would
+// answer WSA_IO_PENDING and complete later), so it is a harness limit: the
+// program ends with the rule named, rather than getting an answer Windows
+// would not give.
+TEST_F(CompatTest, AnOverlappedIoctlEndsTheProgramAsAHarnessLimit) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";  // a fresh process
+  EXPECT_EXIT(
+      {
+        OpenElevatedAndStarted();
+        const SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
+        INET_PORT_RESERVATION_INSTANCE instance;
+        WSAOVERLAPPED overlapped{};
+        (void)Acquire(s, 0, 4, &instance, &overlapped);
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(2), "outside the model \\(rule W32-OVERLAPPED\\)");
 }
 
 TEST_F(CompatTest, WSAGetLastErrorIsPerThread) {
@@ -325,8 +333,7 @@ TEST_F(CompatTest, ExploreRunsEveryAnswerOfALooseCallInTurn) {
     Open();
     ULONG64 token = 0;
     ASSERT_EQ(CreatePersistentTcpPortReservation(htons(20800), 2, &token), NO_ERROR);
-    ASSERT_GT(portpool_compat_start_process(0), 0);
-    answers.insert(LookupPersistentTcpPortReservation(htons(20800), 2, &token));
+    answers.insert(LookupPersistentTcpPortReservation(htons(20800), 2, nullptr));
     ExpectReplaysClean(Trace());
     char next[64];
     const int more = portpool_compat_next_schedule(next, sizeof(next));
@@ -335,8 +342,11 @@ TEST_F(CompatTest, ExploreRunsEveryAnswerOfALooseCallInTurn) {
     if (more == 0) break;
     schedule = next;
   }
-  EXPECT_EQ(runs, 1) << "two runs: answers 0 and 1";
-  EXPECT_EQ(answers, (std::set<ULONG>{NO_ERROR, static_cast<ULONG>(ERROR_ACCESS_DENIED)}));
+  // P-LOOKUP-NULL-TOKEN: a Lookup with a null token may be refused either
+  // way or succeed.
+  EXPECT_EQ(runs, 2) << "three runs: answers 0, 1 and 2";
+  EXPECT_EQ(answers, (std::set<ULONG>{NO_ERROR, static_cast<ULONG>(ERROR_INVALID_PARAMETER),
+                                      static_cast<ULONG>(ERROR_NOACCESS)}));
   Open();  // for TearDown
 }
 

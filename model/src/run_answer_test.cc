@@ -18,8 +18,8 @@ namespace {
 
 constexpr PortRange kBlock{5000, 10};
 
-// A machine where a non-elevated Lookup of an existing block is loose: it
-// may succeed or be refused (U3, rule P-LOOKUP-ELEVATION).
+// A machine where a Lookup of an existing block with a null token is loose:
+// it may succeed or be refused two ways (rule P-LOOKUP-NULL-TOKEN).
 struct LooseLookup {
   Machine machine{11};
   ProcessId user;
@@ -28,7 +28,7 @@ struct LooseLookup {
     const ProcessId admin = machine.StartProcess(/*elevated=*/true);
     user = machine.StartProcess(/*elevated=*/false);
     EXPECT_TRUE(machine.Run(call::CreatePersistent{admin, Protocol::kTcp, kBlock})->ok());
-    lookup = call::LookupPersistent{user, Protocol::kTcp, kBlock};
+    lookup = call::LookupPersistent{user, Protocol::kTcp, kBlock, /*null_token=*/true};
   }
 };
 
@@ -36,7 +36,7 @@ TEST(RunAnswer, GivesEachAllowedAnswerOfALooseCallInTurn) {
   LooseLookup setup;
   const auto expectation = setup.machine.Expect(setup.lookup);
   ASSERT_TRUE(expectation.ok());
-  ASSERT_GT(expectation->answers.size(), 1u) << "U3: a non-elevated Lookup should be loose";
+  ASSERT_GT(expectation->answers.size(), 1u) << "P-LOOKUP-NULL-TOKEN: the Lookup should be loose";
   for (size_t k = 0; k < expectation->answers.size(); ++k) {
     Machine machine = setup.machine;
     RuleId rule;
@@ -103,7 +103,8 @@ TEST(CallRunner, SeesEveryModelCallOfTheSurfaceAndNoneItAnswersAlone) {
   EXPECT_EQ(recorder.calls[0],
             Call(call::CreatePersistent{admin, Protocol::kTcp, PortRange{5000, 10}}));
   EXPECT_TRUE(std::holds_alternative<call::OpenSocket>(recorder.calls[1]));
-  EXPECT_EQ(machine.FindToken(token, Protocol::kTcp)->start, 5000) << "the runner ran the call on the machine";
+  EXPECT_EQ(machine.FindToken(token, Protocol::kTcp)->start, 5000)
+      << "the runner ran the call on the machine";
 }
 
 }  // namespace

@@ -294,12 +294,14 @@ TEST(Schedule, ParsesAndFormatsAnswerNumbers) {
   }
 }
 
-// A non-elevated Lookup of an existing block is loose (U3, P-LOOKUP-ELEVATION).
+// A Lookup of an existing block with a null token is loose: INVALID_PARAMETER,
+// NOACCESS or success (P-LOOKUP-NULL-TOKEN).
 std::vector<Choice> RunLooseLookup(SharedMachine& m, Error* answer) {
   const ProcessId admin = *RunLocked(m, call::StartProcess{true}).process;
   const ProcessId user = *RunLocked(m, call::StartProcess{false}).process;
   RunLocked(m, call::CreatePersistent{admin, Protocol::kTcp, kBlock});
-  *answer = RunLocked(m, call::LookupPersistent{user, Protocol::kTcp, kBlock}).error;
+  *answer =
+      RunLocked(m, call::LookupPersistent{user, Protocol::kTcp, kBlock, /*null_token=*/true}).error;
   return m.choices();
 }
 
@@ -322,7 +324,8 @@ TEST(SharedMachineExplore, EverySchedulePicksADifferentAllowedAnswer) {
     schedule = NextSchedule(choices);
   }
   EXPECT_EQ(schedule, std::nullopt) << "the walk ends";
-  EXPECT_THAT(seen, ::testing::UnorderedElementsAre(Error::kNoError, Error::kAccessDenied));
+  EXPECT_THAT(seen, ::testing::UnorderedElementsAre(Error::kNoError, Error::kInvalidParameter,
+                                                    Error::kNoAccess));
 }
 
 TEST(SharedMachineExplore, AScheduleTheCallsDoNotFitIsAnError) {
@@ -336,7 +339,7 @@ TEST(SharedMachineExplore, AScheduleTheCallsDoNotFitIsAnError) {
   const ProcessId user = *RunLocked(m, call::StartProcess{false}).process;
   RunLocked(m, call::CreatePersistent{admin, Protocol::kTcp, kBlock});
   auto lock = m.AcquireLock();
-  auto outcome = m.Run(call::LookupPersistent{user, Protocol::kTcp, kBlock});
+  auto outcome = m.Run(call::LookupPersistent{user, Protocol::kTcp, kBlock, /*null_token=*/true});
   ASSERT_FALSE(outcome.ok());
   EXPECT_THAT(outcome.status().message(), HasSubstr("asks for answer 5 of loose call number 1"));
 }
