@@ -3,10 +3,10 @@
 #include "portpool/conformance/port_map.h"
 
 #include <cmath>
+#include <regex>
 #include <string>
 #include <tuple>
 #include <utility>
-#include <regex>
 #include <vector>
 
 #include "absl/strings/numbers.h"
