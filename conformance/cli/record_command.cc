@@ -1,5 +1,5 @@
 // `portpool record TRACE`: runs a trace's calls on a backend and writes the
-// answers it gave as a new trace (conformance/record_run.h). On Windows the
+// answers it gave as a new trace (conformance/windows/record_run.h). On Windows the
 // backend is the real API, inside a sandbox window with a journal; elsewhere
 // it is the simulator, so that the command can be tried and tested anywhere.
 #include <optional>
@@ -9,11 +9,11 @@
 #include "absl/strings/str_join.h"
 #include "args.h"
 #include "commands.h"
-#include "portpool/conformance/journal.h"
-#include "portpool/conformance/record_run.h"
-#include "portpool/conformance/sandbox.h"
 #include "portpool/conformance/simulator_backend.h"
-#include "portpool/conformance/windows_backend.h"
+#include "portpool/conformance/windows/journal.h"
+#include "portpool/conformance/windows/record_run.h"
+#include "portpool/conformance/windows/sandbox.h"
+#include "portpool/conformance/windows/windows_backend.h"
 #include "portpool/traces/print.h"
 #include "trace_io.h"
 

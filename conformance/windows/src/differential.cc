@@ -1,4 +1,4 @@
-#include "portpool/conformance/differential.h"
+#include "portpool/conformance/windows/differential.h"
 
 #include <filesystem>
 #include <fstream>
@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "portpool/conformance/windows_backend.h"
+#include "portpool/conformance/windows/windows_backend.h"
 #include "portpool/traces/print.h"
 
 namespace portpool::conformance {

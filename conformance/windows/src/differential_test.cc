@@ -3,7 +3,7 @@
 // the traces are valid and replay, and a mutant simulator is caught. This is
 // what makes the Windows run (windows_real_tests) trustworthy before it ever
 // meets Windows.
-#include "portpool/conformance/differential.h"
+#include "portpool/conformance/windows/differential.h"
 
 #include <filesystem>
 #include <set>
@@ -12,7 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "portpool/conformance/simulator_backend.h"
-#include "portpool/conformance/windows_backend.h"
+#include "portpool/conformance/windows/windows_backend.h"
 #include "portpool/traces/parse.h"
 #include "portpool/traces/print.h"
 #include "portpool/traces/replay.h"

@@ -1,4 +1,4 @@
-#include "portpool/conformance/journal.h"
+#include "portpool/conformance/windows/journal.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,6 +1,6 @@
 // The journal: what it writes, the pending rule, and cleanup through any
 // win32::Api (here the model's, so it runs everywhere).
-#include "portpool/conformance/journal.h"
+#include "portpool/conformance/windows/journal.h"
 
 #include <filesystem>
 #include <fstream>

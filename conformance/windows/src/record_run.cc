@@ -1,4 +1,4 @@
-#include "portpool/conformance/record_run.h"
+#include "portpool/conformance/windows/record_run.h"
 
 #include <algorithm>
 #include <utility>

@@ -1,7 +1,7 @@
 // RecordTrace, RelocatePorts and CleanUpRecording on the simulator: what
 // `portpool record` writes, where it stops, and that a sandboxed recording
 // leaves nothing behind.
-#include "portpool/conformance/record_run.h"
+#include "portpool/conformance/windows/record_run.h"
 
 #include <filesystem>
 

@@ -1,4 +1,4 @@
-#include "portpool/conformance/sandbox.h"
+#include "portpool/conformance/windows/sandbox.h"
 
 #include <algorithm>
 #include <utility>

@@ -1,7 +1,7 @@
 // The sandbox and journal rules of SandboxedBackend, on the simulator: what
 // it refuses never reaches the backend, every Create and Delete is
 // journaled before it runs, and nothing it did not create is deleted.
-#include "portpool/conformance/sandbox.h"
+#include "portpool/conformance/windows/sandbox.h"
 
 #include <filesystem>
 

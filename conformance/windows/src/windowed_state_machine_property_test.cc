@@ -17,11 +17,11 @@
 #include "gtest/gtest.h"
 #include "portpool/conformance/backend.h"
 #include "portpool/conformance/checker.h"
-#include "portpool/conformance/journal.h"
-#include "portpool/conformance/sandbox.h"
 #include "portpool/conformance/simulator_backend.h"
 #include "portpool/conformance/state_machine.h"
 #include "portpool/conformance/steps.h"
+#include "portpool/conformance/windows/journal.h"
+#include "portpool/conformance/windows/sandbox.h"
 #include "rapidcheck/gtest.h"
 
 namespace portpool::conformance {

@@ -1,5 +1,5 @@
 // Compiled only when CMake targets Windows (see cmake/PortpoolHelpers.cmake).
-#include "portpool/conformance/windows_backend.h"
+#include "portpool/conformance/windows/windows_backend.h"
 
 #ifdef _WIN32
 

@@ -3,7 +3,7 @@
 // backend's refusals. Under Wine they also check the "unsupported" path:
 // Wine exports none of the six functions and answers the ioctls with
 // WSAEOPNOTSUPP, which must become "unsupported on this system: ...".
-#include "portpool/conformance/windows_backend.h"
+#include "portpool/conformance/windows/windows_backend.h"
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"

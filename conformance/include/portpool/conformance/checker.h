@@ -50,7 +50,7 @@ class Checker {
   const RuleCoverage& coverage() const { return coverage_; }
   const Machine& model() const { return model_; }
   // The model itself, to seed it with what a real machine already has
-  // (SeedModel in netsh_parse.h) before the first Step; never after, or it
+  // (SeedModel in conformance/windows/netsh_parse.h) before the first Step; never after, or it
   // would no longer follow the backend.
   Machine& mutable_model() { return model_; }
   // Every call so far with its answer, in order.

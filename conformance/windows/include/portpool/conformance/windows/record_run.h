@@ -22,9 +22,9 @@
 
 #include "absl/status/statusor.h"
 #include "portpool/conformance/backend.h"
-#include "portpool/conformance/journal.h"
-#include "portpool/conformance/netsh_parse.h"
-#include "portpool/conformance/sandbox.h"
+#include "portpool/conformance/windows/journal.h"
+#include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/windows/sandbox.h"
 #include "portpool/ids.h"
 #include "portpool/port_range.h"
 #include "portpool/traces/trace.h"

@@ -33,14 +33,11 @@
 #include "absl/status/statusor.h"
 #include "portpool/call.h"
 #include "portpool/conformance/backend.h"
-#include "portpool/conformance/journal.h"
-#include "portpool/conformance/netsh_parse.h"
+#include "portpool/conformance/windows/journal.h"
+#include "portpool/conformance/windows/netsh_parse.h"
 #include "portpool/port_range.h"
 
 namespace portpool::conformance {
-
-// The start of the message of every call SandboxedBackend refuses.
-inline constexpr absl::string_view kRefusedBySandbox = "refused by the sandbox";
 
 struct SandboxOptions {
   // The window, if the user chose one; else one is found by scanning.

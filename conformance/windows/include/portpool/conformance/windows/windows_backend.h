@@ -19,15 +19,9 @@
 #ifndef PORTPOOL_CONFORMANCE_WINDOWS_BACKEND_H_
 #define PORTPOOL_CONFORMANCE_WINDOWS_BACKEND_H_
 
-#include "absl/strings/string_view.h"
-
-namespace portpool::conformance {
-
-// The start of every "the API is not there" message (and so of every skip
-// reason the Windows tests give under Wine).
-inline constexpr absl::string_view kUnsupportedOnThisSystem = "unsupported on this system";
-
-}  // namespace portpool::conformance
+// kUnsupportedOnThisSystem (backend.h) starts every "the API is not there"
+// message, and so every skip reason the Windows tests give under Wine.
+#include "portpool/conformance/backend.h"
 
 #ifdef _WIN32
 
@@ -40,7 +34,7 @@ inline constexpr absl::string_view kUnsupportedOnThisSystem = "unsupported on th
 #include "absl/status/statusor.h"
 #include "portpool/conformance/api_runner.h"
 #include "portpool/conformance/backend.h"
-#include "portpool/conformance/netsh_parse.h"
+#include "portpool/conformance/windows/netsh_parse.h"
 #include "portpool/win32.h"
 
 namespace portpool::conformance {
