@@ -1,6 +1,5 @@
 #include "portpool/conformance/windows/record_run.h"
 
-#include <algorithm>
 #include <utility>
 #include <variant>
 
@@ -10,69 +9,6 @@
 #include "portpool/traces/record.h"
 
 namespace portpool::conformance {
-
-namespace {
-
-// Calls fn(port, step) for every specific port argument of `trace` (Create,
-// Lookup and Delete starts, acquire starts, bind ports), skipping port 0
-// (the system chooses) and raw ports (what Windows reads from a caller's
-// mistake, which must not be "corrected"). Stops when fn returns false.
-template <typename Trace, typename Fn>
-void ForEachSpecificPort(Trace& trace, Fn fn) {
-  for (auto& step : trace.steps) {
-    bool go_on = true;
-    const auto visit = [&](auto& port) {
-      if (port != 0 && !step.raw_port) go_on = fn(port, step);
-    };
-    std::visit(
-        [&](auto& c) {
-          using C = std::decay_t<decltype(c)>;
-          if constexpr (std::is_same_v<C, call::CreatePersistent> ||
-                        std::is_same_v<C, call::LookupPersistent> ||
-                        std::is_same_v<C, call::DeletePersistent>) {
-            visit(c.block.start);
-          } else if constexpr (std::is_same_v<C, call::Acquire>) {
-            visit(c.request.start);
-          } else if constexpr (std::is_same_v<C, call::Bind>) {
-            visit(c.port);
-          }
-        },
-        step.call);
-    if (!go_on) return;
-  }
-}
-
-}  // namespace
-
-std::optional<PortRange> SpecificPortSpan(const traces::Trace& trace) {
-  uint32_t low = kMaxPort + 1, high = 0;
-  ForEachSpecificPort(trace, [&](const uint16_t& port, const traces::Step&) {
-    low = std::min<uint32_t>(low, port);
-    high = std::max<uint32_t>(high, port);
-    return true;
-  });
-  if (high == 0) return std::nullopt;
-  return PortRange{static_cast<uint16_t>(low), static_cast<uint16_t>(high - low + 1)};
-}
-
-absl::StatusOr<traces::Trace> RelocatePorts(const traces::Trace& trace, PortRange from,
-                                            uint16_t to_start) {
-  traces::Trace moved = trace;
-  absl::Status status;
-  ForEachSpecificPort(moved, [&](uint16_t& port, const traces::Step& step) {
-    if (!from.contains(port)) return true;
-    const uint32_t to = uint32_t{to_start} + (port - from.start);
-    if (to > kMaxPort) {
-      status = absl::InvalidArgumentError(
-          absl::StrCat("line ", step.line, ": port ", port, " would move to ", to, ", past 65535"));
-      return false;
-    }
-    port = static_cast<uint16_t>(to);
-    return true;
-  });
-  if (!status.ok()) return status;
-  return moved;
-}
 
 RecordResult RecordTrace(const traces::Trace& input, Backend& backend,
                          const RecordOptions& options) {
@@ -145,8 +81,16 @@ RecordResult RecordTrace(const traces::Trace& input, Backend& backend,
 
 std::vector<PendingReservation> CleanUpRecording(SandboxedBackend& sandboxed,
                                                  const RecordResult& result) {
-  // The last process first: on real Windows there is only one; in the
-  // simulator an earlier one may have ended (and its deletes would fail).
+  if (sandboxed.Pending().empty()) return {};
+  // A backend that can start another elevated process deletes with a fresh
+  // one: the run's own may have ended, or be unelevated.
+  const Capabilities caps = sandboxed.capabilities();
+  if (caps.several_processes && caps.elevated_process) {
+    sandboxed.CleanUp();
+    return sandboxed.Pending();
+  }
+  // Otherwise the last process first: an earlier one may have ended (and
+  // its deletes would fail).
   for (auto it = result.processes.rbegin(); it != result.processes.rend(); ++it) {
     if (sandboxed.Pending().empty()) break;
     sandboxed.CleanUp(*it);

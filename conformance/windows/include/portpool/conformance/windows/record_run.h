@@ -11,8 +11,8 @@
 // each answer would mean) beside the steps they belong to.
 //
 // Hand-written traces for real machines (the probes) name their specific
-// ports in kTraceWindow; RelocatePorts moves them into whatever sandbox
-// window the machine allows.
+// ports in kTraceWindow; RelocatePorts (trace_ports.h) moves them into
+// whatever sandbox window the machine allows.
 #ifndef PORTPOOL_CONFORMANCE_RECORD_RUN_H_
 #define PORTPOOL_CONFORMANCE_RECORD_RUN_H_
 
@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "portpool/conformance/backend.h"
+#include "portpool/conformance/trace_ports.h"
 #include "portpool/conformance/windows/journal.h"
 #include "portpool/conformance/windows/netsh_parse.h"
 #include "portpool/conformance/windows/sandbox.h"
@@ -30,22 +31,6 @@
 #include "portpool/traces/trace.h"
 
 namespace portpool::conformance {
-
-// Where hand-written traces for real machines put their specific ports: the
-// default sandbox window (SandboxOptions' scan start and size).
-inline constexpr PortRange kTraceWindow{20000, 256};
-
-// `trace` with every port argument inside `from` (Create, Lookup and Delete
-// starts, specific acquires, specific binds) moved by the same offset so
-// that `from.start` becomes `to_start`. Ports outside `from`, port 0 and the
-// recorded answers are left as they are. An error if the moved ports would
-// pass 65535.
-absl::StatusOr<traces::Trace> RelocatePorts(const traces::Trace& trace, PortRange from,
-                                            uint16_t to_start);
-
-// The span of `trace`'s specific port arguments (lowest to highest, the
-// ports RelocatePorts would move), or nullopt if it names none.
-std::optional<PortRange> SpecificPortSpan(const traces::Trace& trace);
 
 struct RecordOptions {
   // The first provenance lines of the recorded trace: what the backend is
