@@ -1,0 +1,161 @@
+// The worker pool with real worker processes: `portpool worker --backend
+// simulator --state FILE`, one per model process, sharing one simulated
+// machine through the state file (shared_simulator.h). Every answer goes
+// through the checker, so a pool that routes a call to the wrong process,
+// mixes up socket ids or leaves a dead process's sockets open diverges.
+// The same tests run on the Windows build (under Wine in the mingw lane),
+// where they start the workers with CreateProcessW in a job object.
+#include "portpool/conformance/windows/worker_pool.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "portpool/conformance/campaign.h"
+#include "portpool/conformance/checker.h"
+#include "portpool/conformance/steps.h"
+#include "portpool/conformance/windows/shared_simulator.h"
+#include "testing/scratch_files.h"
+#include "testing/worker_program.h"
+
+namespace portpool::conformance {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A pool of simulator workers sharing `state`.
+std::unique_ptr<WorkerPoolBackend> SimulatorPool(const std::filesystem::path& state,
+                                                 uint64_t seed = 1) {
+  absl::StatusOr<std::unique_ptr<WorkerLauncher>> launcher =
+      MakeProcessLauncher(testing::WorkerProgram());
+  EXPECT_TRUE(launcher.ok()) << launcher.status();
+  if (!launcher.ok()) return nullptr;
+  WorkerPoolOptions options;
+  options.description = absl::StrCat("simulator seed=", seed, " workers");
+  options.spec = [state, seed](bool) {
+    return WorkerSpec{{"worker", "--backend", "simulator", "--seed", absl::StrCat(seed), "--state",
+                       state.string()}};
+  };
+  return std::make_unique<WorkerPoolBackend>(*std::move(launcher), std::move(options));
+}
+
+class Session {
+ public:
+  explicit Session(Backend& backend) : checker_(backend) {}
+  // Runs `call` and checks its answer against the model.
+  Outcome Do(const Call& call) {
+    absl::StatusOr<CheckedCall> checked = checker_.Step(call);
+    EXPECT_TRUE(checked.ok()) << DescribeCall(call) << ": " << checked.status();
+    if (!checked.ok()) return Outcome{};
+    EXPECT_TRUE(checked->verdict.conforms)
+        << DescribeCall(call) << ": " << checked->verdict.explanation;
+    return checked->outcome;
+  }
+
+ private:
+  Checker checker_;
+};
+
+TEST(WorkerPool, ProcessesShareTheMachineAndEndWithTheirWorkers) {
+  const auto state = testing::ScratchFile("worker_pool", "state.trace");
+  std::unique_ptr<WorkerPoolBackend> pool = SimulatorPool(state);
+  ASSERT_NE(pool, nullptr);
+  Session s(*pool);
+  const ProcessId p1 = s.Do(call::StartProcess{true}).process.value_or(ProcessId{});
+  const ProcessId p2 = s.Do(call::StartProcess{false}).process.value_or(ProcessId{});
+  ASSERT_EQ(p1, ProcessId{1});
+  ASSERT_EQ(p2, ProcessId{2});
+  EXPECT_EQ(pool->running(), 2u);
+  EXPECT_EQ(pool->WorkerDescription(p2), "simulator seed=1 shared");
+
+  const SocketId s1 = s.Do(call::OpenSocket{p1, Protocol::kTcp, Family::kIpv4}).socket.value();
+  EXPECT_EQ(s.Do(call::Bind{p1, s1, 20001}).error, Error::kNoError);
+  const SocketId s2 = s.Do(call::OpenSocket{p2, Protocol::kTcp, Family::kIpv4}).socket.value();
+  EXPECT_NE(s1, s2);
+  // One machine: p2 sees p1's port and p1's reservation.
+  EXPECT_EQ(s.Do(call::Bind{p2, s2, 20001}).error, Error::kWsaEaddrinuse);
+  EXPECT_EQ(s.Do(call::CreatePersistent{p2, Protocol::kTcp, {20100, 1}, false}).error,
+            Error::kAccessDenied);
+  const Outcome created = s.Do(call::CreatePersistent{p1, Protocol::kTcp, {20100, 1}, false});
+  ASSERT_TRUE(created.token);
+  s.Do(call::LookupPersistent{p2, Protocol::kTcp, {20100, 1}, false});
+  // A socket of another process is not p2's.
+  EXPECT_EQ(s.Do(call::GetSockName{p2, s1}).error, Error::kWsaEnotsock);
+
+  // The end of p1 is its worker's: the machine closes p1's socket.
+  EXPECT_EQ(s.Do(call::EndProcess{p1}).error, Error::kNoError);
+  EXPECT_EQ(pool->running(), 1u);
+  const SocketId s3 = s.Do(call::OpenSocket{p2, Protocol::kTcp, Family::kIpv4}).socket.value();
+  EXPECT_EQ(s.Do(call::Bind{p2, s3, 20001}).port, 20001);
+  const absl::StatusOr<Outcome> gone =
+      pool->Run(call::CreatePersistent{p1, Protocol::kTcp, {20200, 1}, false});
+  EXPECT_TRUE(absl::IsFailedPrecondition(gone.status())) << gone.status();
+  // The state file is a trace of the machine's calls, the reaped end among them.
+  EXPECT_THAT(testing::ReadWholeFile(state), HasSubstr("is gone\nend-process p1 -> NO_ERROR\n"));
+}
+
+TEST(WorkerPool, GeneratedSequencesOfSeveralProcessesConform) {
+  // The campaign's generator with the pool's capabilities: several
+  // processes, elevated or not, ending in the middle.
+  int starts = 0, unelevated = 0, ends = 0, most_live = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    const auto state = testing::ScratchFile("worker_pool", absl::StrCat("seq-", seed));
+    std::unique_ptr<WorkerPoolBackend> pool = SimulatorPool(state, seed);
+    ASSERT_NE(pool, nullptr);
+    const Capabilities caps = pool->capabilities();
+    ASSERT_TRUE(caps.several_processes && caps.end_process && caps.unelevated_process);
+    Checker checker(*pool);
+    absl::StatusOr<std::optional<CheckedCall>> divergent =
+        RunSteps(GenerateSequence(seed, 40, caps), checker, caps);
+    ASSERT_TRUE(divergent.ok()) << "seed " << seed << ": " << divergent.status() << "\n"
+                                << FormatHistory(checker);
+    EXPECT_FALSE(divergent->has_value()) << "seed " << seed << ":\n" << FormatHistory(checker);
+    int live = 0;
+    for (const CheckedCall& c : checker.history()) {
+      if (const auto* start = std::get_if<call::StartProcess>(&c.call)) {
+        ++starts;
+        if (!start->elevated) ++unelevated;
+        most_live = std::max(most_live, ++live);
+      }
+      if (std::holds_alternative<call::EndProcess>(c.call)) {
+        ++ends;
+        --live;
+      }
+    }
+  }
+  // The sequences did what the pool is for.
+  EXPECT_GE(most_live, 2);
+  EXPECT_GE(unelevated, 1);
+  EXPECT_GE(ends, 1);
+  EXPECT_GE(starts, 8);
+}
+
+TEST(WorkerPool, AWorkerThatDoesNotGreetIsAnError) {
+  absl::StatusOr<std::unique_ptr<WorkerLauncher>> launcher =
+      MakeProcessLauncher(testing::WorkerProgram());
+  ASSERT_TRUE(launcher.ok()) << launcher.status();
+  WorkerPoolOptions options;
+  options.description = "broken";
+  // `portpool worker` without --backend prints its usage and exits 2.
+  options.spec = [](bool) { return WorkerSpec{{"worker"}}; };
+  WorkerPoolBackend pool(*std::move(launcher), std::move(options));
+  const absl::StatusOr<Outcome> started = pool.Run(call::StartProcess{true});
+  EXPECT_TRUE(absl::IsInternal(started.status())) << started.status();
+  EXPECT_THAT(std::string(started.status().message()), HasSubstr("did not greet"));
+  EXPECT_EQ(pool.running(), 0u);
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      pool.Run(call::OpenSocket{ProcessId{1}, Protocol::kTcp, Family::kIpv4}).status()));
+  EXPECT_TRUE(absl::IsUnimplemented(pool.Run(call::Reboot{}).status()));
+}
+
+TEST(WorkerPool, AMissingProgramIsNamed) {
+  absl::StatusOr<std::unique_ptr<WorkerLauncher>> launcher =
+      MakeProcessLauncher(testing::WorkerProgram() + ".missing");
+  ASSERT_FALSE(launcher.ok());
+  EXPECT_THAT(std::string(launcher.status().message()), HasSubstr(".missing"));
+}
+
+}  // namespace
+}  // namespace portpool::conformance
