@@ -53,6 +53,14 @@ extern const char kCleanupUsage[];
 int RunRecord(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 extern const char kRecordUsage[];
 
+// worker_command.cc
+int RunWorker(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kWorkerUsage[];
+
+// matrix_command.cc
+int RunMatrix(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+extern const char kMatrixUsage[];
+
 // from_fuzz_command.cc
 int RunFromFuzz(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 extern const char kFromFuzzUsage[];

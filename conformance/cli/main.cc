@@ -26,6 +26,10 @@ const Command kCommands[] = {
      RunCleanup},
     {"record", "run a trace's calls on a backend and write its answers as a new trace",
      kRecordUsage, RunRecord},
+    {"matrix", "tabulate recorded probe traces of several Windows builds, per unknown",
+     kMatrixUsage, RunMatrix},
+    {"worker", "run one process's calls for a pool of workers (started by portpool)", kWorkerUsage,
+     RunWorker},
     {"from-fuzz", "write the trace a fuzzer input (a crash file) stands for", kFromFuzzUsage,
      RunFromFuzz},
 };
