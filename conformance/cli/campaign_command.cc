@@ -19,6 +19,9 @@
 #include "portpool/conformance/campaign.h"
 #include "portpool/conformance/report.h"
 #include "portpool/conformance/simulator_backend.h"
+#include "portpool/conformance/windows/real_machine.h"
+#include "portpool/conformance/windows/windows_backend.h"
+#include "portpool/conformance/windows/worker_pool.h"
 
 #ifdef _WIN32
 #include <io.h>
@@ -39,7 +42,7 @@ namespace portpool::cli {
 const char kCampaignUsage[] =
     "usage: portpool campaign [--seeds N] [--time-budget SECONDS] [--seed S] [--length L]\n"
     "                         [--backend simulator|windows] [--corpus DIR | --no-corpus]\n"
-    "                         [-o DIR] [--quiet]\n\n"
+    "                         [--sandbox START-END] [--journal FILE] [-o DIR] [--quiet]\n\n"
     "Runs the conformance suite against a backend and writes a report folder:\n"
     "  1. replays every trace of the regression corpus (its recorded answers must\n"
     "     be ones the model allows), and runs each documented case's calls on the\n"
@@ -57,8 +60,15 @@ const char kCampaignUsage[] =
     "  --seed S             the first sequence's seed (default 1); sequence i\n"
     "                       uses seed S+i for its calls and the simulator\n"
     "  --length L           steps generated per sequence (default 80)\n"
-    "  --backend NAME       simulator (default), or windows (only in a build\n"
-    "                       for Windows; see docs/windows.md)\n"
+    "  --backend NAME       simulator (default), or windows: the real API of this\n"
+    "                       machine, every model process a worker process, inside\n"
+    "                       a sandbox window, journalled (only in a build for\n"
+    "                       Windows; run it elevated; see docs/windows.md)\n"
+    "  --sandbox START-END  windows: the only ports it may reserve or bind (default:\n"
+    "                       the first clear 256 ports from 20000 up)\n"
+    "  --journal FILE       windows: every Create and Delete is written here first\n"
+    "                       (default DIR/journal.txt); 'portpool cleanup --journal\n"
+    "                       FILE' removes what a crashed run left\n"
     "  --corpus DIR         the regression corpus (default: traces/regression of\n"
     "                       the source tree, or share/portpool/traces/regression\n"
     "                       of the installation)\n"
@@ -66,10 +76,17 @@ const char kCampaignUsage[] =
     "  -o, --out DIR        the report folder (default ./portpool-report)\n"
     "  -q, --quiet          no progress on standard error\n\n"
     "Ctrl-C stops at the next sequence and writes a partial report.\n\n"
-    "exit: 0 all conform, 1 a divergence (or a harness error), 2 bad options,\n"
-    "      130 interrupted before any divergence was found\n";
+    "exit: 0 all conform, 1 a divergence (or a harness error), 2 bad options (or\n"
+    "      reservations left behind, or PORTPOOL_REQUIRE_REAL set where the real API\n"
+    "      is missing or the shell is not elevated), 3 nothing could be checked (the\n"
+    "      backend is not available here; the report says why), 130 interrupted\n"
+    "      before any divergence was found\n";
 
 namespace {
+
+// The backend is not available on this system: the report says that
+// nothing was checked.
+constexpr int kExitNothingChecked = 3;
 
 // Set by SIGINT/SIGTERM; the campaign stops at the next sequence.
 std::atomic<bool> g_stop{false};
@@ -234,6 +251,8 @@ int RunCampaign(const std::vector<std::string>& raw, std::ostream& out, std::ost
                                 {"backend", "", true},
                                 {"corpus", "", true},
                                 {"no-corpus", "", false},
+                                {"sandbox", "", true},
+                                {"journal", "", true},
                                 {"out", "o", true},
                                 {"quiet", "q", false}});
   if (!args.ok()) return BadOption(err, args.status().message());
@@ -264,11 +283,7 @@ int RunCampaign(const std::vector<std::string>& raw, std::ostream& out, std::ost
       return std::make_unique<conformance::SimulatorBackend>(s);
     };
   } else if (options.backend_name == "windows") {
-#ifdef _WIN32
-    return BadOption(err,
-                     "--backend windows: the Windows backend is not part of this build yet "
-                     "(see docs/windows.md)");
-#else
+#ifndef _WIN32
     return BadOption(err,
                      "--backend windows runs only in a build for Windows (this portpool was "
                      "built for another system); use --backend simulator here, and see "
@@ -277,6 +292,9 @@ int RunCampaign(const std::vector<std::string>& raw, std::ostream& out, std::ost
   } else {
     return BadOption(err, absl::StrCat("unknown --backend '", options.backend_name,
                                        "': choose simulator or windows"));
+  }
+  if (options.backend_name != "windows" && (args->Has("sandbox") || args->Has("journal"))) {
+    return BadOption(err, "--sandbox and --journal are for --backend windows");
   }
   // The simulator's own promises (fresh tokens after a reboot) and its
   // Win32-shaped surface are checked only on the simulator.
@@ -322,6 +340,27 @@ int RunCampaign(const std::vector<std::string>& raw, std::ostream& out, std::ost
                                          error ? ": " + error.message() : ""));
     }
   }
+
+  // The real machine: worker processes of this program, the sandbox, the
+  // journal (conformance/windows/real_machine.h).
+  std::shared_ptr<std::vector<conformance::PendingReservation>> left;
+  std::string journal_path;
+#ifdef _WIN32
+  if (options.backend_name == "windows") {
+    journal_path =
+        args->Get("journal").value_or((std::filesystem::path(out_dir) / "journal.txt").string());
+    absl::StatusOr<std::string> program = conformance::CurrentProgramPath();
+    absl::StatusOr<conformance::RealMachineRun> run =
+        program.ok() ? conformance::SetUpWindowsCampaign(*program, args->Get("sandbox"),
+                                                         journal_path, options)
+                     : absl::StatusOr<conformance::RealMachineRun>(program.status());
+    if (!run.ok()) {
+      err << "portpool campaign: " << run.status().message() << "\n";
+      return kExitBadInput;
+    }
+    left = run->left;
+  }
+#endif
 
   StopSignals signals;
   options.stop = &g_stop;
@@ -370,6 +409,14 @@ int RunCampaign(const std::vector<std::string>& raw, std::ostream& out, std::ost
   }
   out << "report: " << files->markdown << "\n        " << files->html << "\n";
 
+  if (left && !left->empty()) {
+    err << "portpool campaign: " << left->size()
+        << " reservation(s) the run created could not be deleted; run 'portpool cleanup "
+           "--journal "
+        << journal_path << "'\n";
+    return kExitBadInput;
+  }
+  if (r.unavailable) return kExitNothingChecked;
   if (!r.conforms()) return kExitDivergence;
   if (r.stop == conformance::CampaignResult::Stop::kInterrupted) {
     return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);

@@ -1,7 +1,8 @@
 // `portpool record TRACE`: runs a trace's calls on a backend and writes the
-// answers it gave as a new trace (conformance/windows/record_run.h). On Windows the
-// backend is the real API, inside a sandbox window with a journal; elsewhere
-// it is the simulator, so that the command can be tried and tested anywhere.
+// answers it gave as a new trace (conformance/windows/record_run.h). On
+// Windows the backend is the real API, every process of the trace a worker
+// process, inside a sandbox window with a journal; elsewhere it is the
+// simulator, so that the command can be tried and tested anywhere.
 #include <optional>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "portpool/conformance/windows/record_run.h"
 #include "portpool/conformance/windows/sandbox.h"
 #include "portpool/conformance/windows/windows_backend.h"
+#include "portpool/conformance/windows/worker_pool.h"
 #include "portpool/traces/print.h"
 #include "trace_io.h"
 
@@ -222,7 +224,18 @@ int RunRecord(const std::vector<std::string>& raw, std::ostream& out, std::ostre
         << snapshot.status().message() << "\n";
     return kExitBadInput;
   }
-  return RecordSandboxed(*input, windows, *snapshot, args->Get("sandbox"),
+  // Every process of the trace in a worker process of its own: a second
+  // process, an unelevated one and a process's end are real.
+  absl::StatusOr<std::string> program = conformance::CurrentProgramPath();
+  absl::StatusOr<std::unique_ptr<conformance::WorkerPoolBackend> > pool =
+      program.ok()
+          ? conformance::MakeWindowsWorkerPool(*program, windows.system())
+          : absl::StatusOr<std::unique_ptr<conformance::WorkerPoolBackend> >(program.status());
+  if (!pool.ok()) {
+    err << "portpool record: cannot start worker processes: " << pool.status().message() << "\n";
+    return kExitBadInput;
+  }
+  return RecordSandboxed(*input, **pool, *snapshot, args->Get("sandbox"),
                          args->Get("journal").value_or("portpool-journal.txt"),
                          {windows.Provenance()}, file, o);
 #endif

@@ -98,6 +98,10 @@ std::string StopLine(const CampaignResult& r) {
 }
 
 std::string Summary(const CampaignResult& r) {
+  if (r.unavailable) {
+    return absl::StrCat("Nothing was checked: the ", r.backend_name,
+                        " backend is not available here (", *r.unavailable, ").");
+  }
   const std::string what =
       absl::StrCat(Plural(static_cast<int64_t>(r.sequences), "sequence", "sequences"), ", ",
                    Plural(r.documented_cases, "documented case", "documented cases"), " and ",
@@ -211,6 +215,7 @@ std::string MarkdownTrace(const traces::Trace& trace) {
 }  // namespace
 
 std::string VerdictWord(const CampaignResult& r) {
+  if (r.unavailable) return "UNSUPPORTED";
   if (r.divergence_count > 0) return "DIVERGES";
   if (!r.errors.empty()) return "ERRORS";
   if (r.stop == CampaignResult::Stop::kInterrupted) return "INTERRUPTED";
@@ -642,6 +647,7 @@ main { max-width: 1200px; margin: 0 auto; padding: 20px 28px 48px; }
 .verdict.DIVERGES { background: var(--bad); }
 .verdict.ERRORS { background: var(--warn); }
 .verdict.INTERRUPTED { background: var(--warn); }
+.verdict.UNSUPPORTED { background: var(--warn); }
 .cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 16px 0; }
 .card { background: var(--paper); border: 1px solid var(--line); border-radius: 10px;
         padding: 10px 16px; }
@@ -951,5 +957,9 @@ absl::StatusOr<ReportFiles> WriteReport(const CampaignResult& r, const std::stri
   files.html = path_of("report.html");
   return files;
 }
+
+absl::string_view ReportStyleSheet() { return kCss; }
+
+std::string HtmlEscape(absl::string_view text) { return Html(text); }
 
 }  // namespace portpool::conformance

@@ -263,10 +263,11 @@ std::optional<Call> Resolve(const StepSpec& s, const LiveState& state, const Cap
 }
 
 absl::StatusOr<std::optional<CheckedCall>> RunSteps(const std::vector<StepSpec>& steps,
-                                                    Checker& checker) {
+                                                    Checker& checker,
+                                                    const Capabilities& capabilities) {
   LiveState state;
   for (const StepSpec& spec : steps) {
-    std::optional<Call> call = Resolve(spec, state);
+    std::optional<Call> call = Resolve(spec, state, capabilities);
     if (!call) continue;
     absl::StatusOr<CheckedCall> checked = checker.Step(*call);
     if (!checked.ok()) return checked.status();

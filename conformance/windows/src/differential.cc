@@ -43,6 +43,7 @@ DifferentialSession::DifferentialSession(Backend& backend,
     : environment_(environment),
       name_(std::move(case_name)),
       sandboxed_(backend, environment.sandbox, *environment.journal, environment.snapshot),
+      capabilities_(sandboxed_.capabilities()),
       checker_(sandboxed_) {
   for (const std::string& line : environment.provenance) recorder_.AddProvenance(line);
   recorder_.AddProvenance(absl::StrCat("sandbox=", FormatRange(environment.sandbox.window())));
@@ -54,10 +55,10 @@ DifferentialSession::DifferentialSession(Backend& backend,
     return;
   }
   for (const std::string& warning : warnings) Note(warning);
-  const Capabilities caps = backend.capabilities();
-  const Outcome started = Do(call::StartProcess{caps.elevated_process});
+  const Outcome started = Do(call::StartProcess{capabilities_.elevated_process});
   if (last_ran_ && started.process) {
     process_ = *started.process;
+    caller_ = process_;
     process_started_ = true;
   } else if (!stopped_) {
     Stop(DifferentialResult::Kind::kError, "the backend started no process");
@@ -115,53 +116,72 @@ Outcome DifferentialSession::Do(const Call& call) {
   return checked->outcome;
 }
 
+ProcessId DifferentialSession::StartProcess(bool elevated) {
+  return Do(call::StartProcess{elevated}).process.value_or(ProcessId{});
+}
+
+bool DifferentialSession::CanStart(bool elevated, const std::string& why) {
+  const bool can = capabilities_.several_processes &&
+                   (elevated ? capabilities_.elevated_process : capabilities_.unelevated_process);
+  if (!can) {
+    Note(absl::StrCat("not runnable here: ", why, " needs a second, ",
+                      elevated ? "elevated" : "unelevated", " process"));
+  }
+  return can;
+}
+
 Outcome DifferentialSession::Create(Protocol protocol, uint16_t start, uint16_t count,
                                     bool null_token) {
-  return Do(call::CreatePersistent{process_, protocol, PortRange{start, count}, null_token});
+  return Do(call::CreatePersistent{caller_, protocol, PortRange{start, count}, null_token});
 }
 
 Outcome DifferentialSession::Lookup(Protocol protocol, uint16_t start, uint16_t count,
                                     bool null_token) {
-  return Do(call::LookupPersistent{process_, protocol, PortRange{start, count}, null_token});
+  return Do(call::LookupPersistent{caller_, protocol, PortRange{start, count}, null_token});
 }
 
 Outcome DifferentialSession::Delete(Protocol protocol, uint16_t start, uint16_t count) {
-  return Do(call::DeletePersistent{process_, protocol, PortRange{start, count}});
+  return Do(call::DeletePersistent{caller_, protocol, PortRange{start, count}});
 }
 
 SocketId DifferentialSession::Socket(Protocol protocol, Family family) {
-  const Outcome o = Do(call::OpenSocket{process_, protocol, family});
+  const Outcome o = Do(call::OpenSocket{caller_, protocol, family});
   return o.socket.value_or(SocketId{0});
 }
 
 Outcome DifferentialSession::Close(SocketId socket) {
-  return Do(call::CloseSocket{process_, socket});
+  return Do(call::CloseSocket{caller_, socket});
 }
 
 Outcome DifferentialSession::Acquire(SocketId socket, uint16_t start, uint16_t count,
                                      uint32_t in_size, uint32_t out_size) {
-  return Do(call::Acquire{process_, socket, PortRange{start, count}, in_size, out_size});
+  return Do(call::Acquire{caller_, socket, PortRange{start, count}, in_size, out_size});
 }
 
 Outcome DifferentialSession::Release(SocketId socket, Token token, uint32_t in_size) {
-  return Do(call::Release{process_, socket, token, in_size});
+  return Do(call::Release{caller_, socket, token, in_size});
 }
 
 Outcome DifferentialSession::Associate(SocketId socket, Token token, uint32_t in_size) {
-  return Do(call::Associate{process_, socket, token, in_size});
+  return Do(call::Associate{caller_, socket, token, in_size});
 }
 
 Outcome DifferentialSession::Bind(SocketId socket, uint16_t port) {
-  return Do(call::Bind{process_, socket, port});
+  return Do(call::Bind{caller_, socket, port});
 }
 
 Outcome DifferentialSession::GetSockName(SocketId socket) {
-  return Do(call::GetSockName{process_, socket});
+  return Do(call::GetSockName{caller_, socket});
 }
 
 DifferentialResult DifferentialSession::Finish() && {
   if (process_started_) {
-    for (const PendingReservation& left : sandboxed_.CleanUp(process_)) {
+    // With several processes, as a fresh elevated one after the case's have
+    // ended (a second process of the case may hold a port of a block).
+    const bool fresh = capabilities_.several_processes && capabilities_.elevated_process &&
+                       capabilities_.end_process;
+    for (const PendingReservation& left :
+         fresh ? sandboxed_.CleanUp() : sandboxed_.CleanUp(process_)) {
       const std::string what =
           absl::StrCat("cleanup could not delete ", ProtocolName(left.protocol), " ",
                        FormatRange(left.block), " (it stays in the journal)");
@@ -460,16 +480,37 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          s.Bind(inside, s.Port(20));
          s.Acquire(sock, s.Port(18), 4);
          s.Delete(kTcp, s.Port(40), 0);
-         s.Note("Not here: the unelevated combinations (they need an unelevated process).");
          s.Close(bound);
          s.Close(sock);
          s.Close(inside);
+         // The unelevated combinations: count 0, and a Delete of a block
+         // that does not exist.
+         if (s.CanStart(false, "the unelevated combinations")) {
+           s.SetCaller(s.StartProcess(false));
+           s.Create(kTcp, s.Port(48), 0);
+           s.Create(kTcp, s.Port(48), 0);
+           s.Delete(kTcp, s.Port(48), 0);
+           s.Delete(kUdp, s.Port(48), 4);
+         }
        }},
-      {"probe-U3-lookup-elevation", "U3: does a non-elevated Lookup work?",
+      {"probe-U3-lookup-elevation",
+       "U3: does a non-elevated Lookup work, of a block an elevated process created and of one "
+       "that does not exist?",
        [](DifferentialSession& s) {
-         s.NotRunnable(
-             "needs an unelevated process beside an elevated one; the Windows backend runs "
-             "only the current process");
+         if (!s.CanStart(false, "U3")) {
+           s.NotRunnable("needs an unelevated process beside an elevated one");
+           return;
+         }
+         s.Create(kTcp, s.Port(0), 4);
+         s.Create(kUdp, s.Port(0), 4);
+         const ProcessId admin = s.caller();
+         s.SetCaller(s.StartProcess(false));
+         s.Lookup(kTcp, s.Port(0), 4);
+         s.Lookup(kUdp, s.Port(0), 4);
+         s.Lookup(kTcp, s.Port(10), 4);
+         s.SetCaller(admin);
+         s.Delete(kTcp, s.Port(0), 4);
+         s.Delete(kUdp, s.Port(0), 4);
        }},
       {"probe-U4-past-max",
        "U4: do Lookup and Delete of a block running past 65535 give ERROR_INVALID_PARAMETER or "
@@ -501,9 +542,15 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          const SocketId owner = s.Socket(kTcp);
          s.Acquire(owner, s.Port(16), 4);
          s.Delete(kTcp, s.Port(16), 4);
-         s.Note("Not here: Delete of another process's runtime block (needs a second process).");
          s.Close(used);
          s.Close(gone);
+         // Delete of another process's runtime block.
+         if (s.CanStart(true, "a Delete of another process's runtime block")) {
+           const ProcessId owner_process = s.caller();
+           s.SetCaller(s.StartProcess(true));
+           s.Delete(kTcp, s.Port(16), 4);
+           s.SetCaller(owner_process);
+         }
          s.Close(owner);
        }},
       {"probe-U6-acquire-codes",
@@ -539,14 +586,46 @@ const std::vector<DifferentialCase>& DifferentialCases() {
          s.Bind(bound, s.Port(12));
          s.Associate(bound, TokenOf(persistent));
          s.GetSockName(bound);
-         s.Note("Not here: tokens of another process (they need a second process).");
+         // Tokens another process holds: its runtime block and its
+         // persistent block, released and associated from here.
+         if (s.CanStart(true, "tokens of another process")) {
+           const ProcessId first = s.caller();
+           s.SetCaller(s.StartProcess(true));
+           const SocketId theirs = s.Socket(kTcp);
+           const Outcome their_block = s.Acquire(theirs, s.Port(20), 2);
+           s.SetCaller(first);
+           s.Release(sock, TokenOf(their_block));
+           s.Associate(other, TokenOf(their_block));
+           s.SetCaller(s.process());
+         }
          for (SocketId id : {sock, other, udp, tcp, bound}) s.Close(id);
        }},
       {"probe-U8-runtime-families",
        "U8: does a runtime block acquired on an AF_INET socket stop AF_INET6 binds of another "
        "process, and the other way round?",
        [](DifferentialSession& s) {
-         s.NotRunnable("needs a second process; the Windows backend runs only the current process");
+         if (!s.CanStart(true, "U8")) {
+           s.NotRunnable("needs a second process");
+           return;
+         }
+         const ProcessId first = s.caller();
+         const ProcessId second = s.StartProcess(true);
+         const SocketId v4 = s.Socket(kTcp, Family::kIpv4);
+         s.Acquire(v4, s.Port(0), 4);
+         s.SetCaller(second);
+         const SocketId v6 = s.Socket(kTcp, Family::kIpv6);
+         s.Bind(v6, s.Port(1));
+         s.SetCaller(first);
+         const SocketId v6_block = s.Socket(kTcp, Family::kIpv6);
+         s.Acquire(v6_block, s.Port(8), 4);
+         s.SetCaller(second);
+         const SocketId v4_bind = s.Socket(kTcp, Family::kIpv4);
+         s.Bind(v4_bind, s.Port(9));
+         s.Close(v6);
+         s.Close(v4_bind);
+         s.SetCaller(first);
+         s.Close(v4);
+         s.Close(v6_block);
        }},
       {"probe-U9-bind-into-persistent",
        "U9: can an (elevated) process bind a specific port inside a persistent block without "
@@ -562,7 +641,19 @@ const std::vector<DifferentialCase>& DifferentialCases() {
            s.Close(v6);
            s.Delete(p, s.Port(0), 4);
          }
-         s.Note("Not here: the unelevated binder (needs an unelevated process).");
+         // The unelevated binder.
+         if (s.CanStart(false, "the unelevated binder")) {
+           const ProcessId admin = s.caller();
+           for (Protocol p : {kTcp, kUdp}) s.Create(p, s.Port(8), 4);
+           s.SetCaller(s.StartProcess(false));
+           for (Protocol p : {kTcp, kUdp}) {
+             const SocketId sock = s.Socket(p);
+             s.Bind(sock, s.Port(9));
+             s.Close(sock);
+           }
+           s.SetCaller(admin);
+           for (Protocol p : {kTcp, kUdp}) s.Delete(p, s.Port(8), 4);
+         }
        }},
       {"probe-U10-associated-bind-failures",
        "U10: which code does bind give through an association when the block has no free "

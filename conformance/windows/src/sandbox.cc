@@ -197,8 +197,14 @@ absl::Status SandboxedBackend::AdmitToken(absl::string_view what, Token token) c
 }
 
 void SandboxedBackend::Learn(const Call& call, const Outcome& outcome) {
+  if (!outcome.ok()) return;
+  if (std::holds_alternative<call::StartProcess>(call) && outcome.process) {
+    live_processes_.insert(outcome.process->value);
+  }
+  if (const auto* end = std::get_if<call::EndProcess>(&call))
+    live_processes_.erase(end->process.value);
   // Tokens the run obtained for blocks inside the window are its own.
-  if (!outcome.ok() || !outcome.token) return;
+  if (!outcome.token) return;
   if (const auto* lookup = std::get_if<call::LookupPersistent>(&call)) {
     if (!sandbox_.window().contains(Reach(lookup->block))) return;
   }
@@ -264,16 +270,34 @@ absl::StatusOr<Outcome> SandboxedBackend::Run(const Call& call) {
   return outcome;
 }
 
-std::vector<PendingReservation> SandboxedBackend::CleanUp(ProcessId process) {
+std::vector<PendingReservation> SandboxedBackend::CleanUp(std::optional<ProcessId> process) {
+  if (pending_.Pending().empty()) return {};
+  std::optional<ProcessId> started;
+  const bool can_end = inner_.capabilities().end_process;
+  if (!process) {
+    if (can_end) {
+      for (uint32_t live : live_processes_) (void)inner_.Run(call::EndProcess{ProcessId{live}});
+      live_processes_.clear();
+    }
+    absl::StatusOr<Outcome> start = inner_.Run(call::StartProcess{true});
+    if (!start.ok() || !start->ok() || !start->process) {
+      (void)journal_.Note(absl::StrCat(
+          "cleanup: no elevated process to delete with: ",
+          start.ok() ? DescribeOutcome(*start) : std::string(start.status().message())));
+      return pending_.Pending();
+    }
+    process = started = *start->process;
+  }
   std::vector<PendingReservation> left;
   for (const PendingReservation& r : pending_.Pending()) {
-    const Call del = call::DeletePersistent{process, r.protocol, r.block};
+    const Call del = call::DeletePersistent{*process, r.protocol, r.block};
     absl::StatusOr<Outcome> outcome = RunJournaled(JournalOp::kDelete, r.protocol, r.block, del);
     if (!outcome.ok() ||
         (outcome->error != Error::kNoError && outcome->error != Error::kNotFound)) {
       left.push_back(r);
     }
   }
+  if (started && can_end) (void)inner_.Run(call::EndProcess{*started});
   return left;
 }
 

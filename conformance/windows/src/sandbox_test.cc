@@ -286,5 +286,29 @@ TEST_F(SandboxedBackendTest, CleanUpDeletesWhatTheRunLeft) {
   EXPECT_TRUE(watched_.inner().machine().pool(kUdp).blocks().empty());
 }
 
+TEST_F(SandboxedBackendTest, CleanUpWithoutAProcessEndsTheRunsAndDeletesAsAFreshOne) {
+  // The process that created the block has ended, and the one left is
+  // unelevated: neither could delete it.
+  const ProcessId admin = Start();
+  const ProcessId user = sandboxed_.Run(call::StartProcess{false})->process.value();
+  ASSERT_TRUE(sandboxed_.Run(call::CreatePersistent{admin, kTcp, {20000, 4}})->ok());
+  ASSERT_TRUE(sandboxed_.Run(call::EndProcess{admin})->ok());
+  const SocketId s = sandboxed_.Run(call::OpenSocket{user, kTcp, Family::kIpv4})->socket.value();
+  ASSERT_TRUE(sandboxed_.Run(call::Bind{user, s, 20010})->ok());
+  const size_t before = watched_.calls.size();
+  EXPECT_THAT(sandboxed_.CleanUp(), IsEmpty());
+  EXPECT_TRUE(watched_.inner().machine().pool(kTcp).blocks().empty());
+  // The user's process ended first; the delete came from a fresh elevated
+  // process, itself ended after.
+  std::vector<std::string> calls;
+  for (size_t i = before; i < watched_.calls.size(); ++i)
+    calls.push_back(DescribeCall(watched_.calls[i]));
+  EXPECT_THAT(calls, ElementsAre(DescribeCall(call::EndProcess{user}),
+                                 DescribeCall(call::StartProcess{true}),
+                                 "p3 DeletePersistentTcpPortReservation(20000, 4)",
+                                 DescribeCall(call::EndProcess{ProcessId{3}})));
+  EXPECT_FALSE(watched_.inner().machine().IsLive(user));
+}
+
 }  // namespace
 }  // namespace portpool::conformance

@@ -24,6 +24,13 @@ Fn GetFunction(HMODULE module, const char* name) {
   return reinterpret_cast<Fn>(reinterpret_cast<void (*)()>(::GetProcAddress(module, name)));
 }
 
+// The one place that picks the DLL the port-reservation functions come from:
+// iphlpapi.dll from System32 only, never from the program's folder or the
+// current directory, where a planted copy would be searched first.
+HMODULE LoadIphlpapi() {
+  return ::LoadLibraryExW(L"iphlpapi.dll", nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+}
+
 bool TokenIsElevatedAdmin() {
   BOOL member = FALSE;
   SID_IDENTIFIER_AUTHORITY nt_authority = SECURITY_NT_AUTHORITY;
@@ -114,7 +121,7 @@ WindowsApi::WindowsApi() {
   WSADATA data{};
   winsock_error_ = ::WSAStartup(MAKEWORD(2, 2), &data);
   winsock_ = winsock_error_ == 0;
-  iphlpapi_ = ::LoadLibraryW(L"iphlpapi.dll");
+  iphlpapi_ = LoadIphlpapi();
   create_tcp_ = GetFunction<PersistentFn>(iphlpapi_, "CreatePersistentTcpPortReservation");
   create_udp_ = GetFunction<PersistentFn>(iphlpapi_, "CreatePersistentUdpPortReservation");
   lookup_tcp_ = GetFunction<PersistentFn>(iphlpapi_, "LookupPersistentTcpPortReservation");
@@ -327,6 +334,61 @@ absl::StatusOr<Outcome> WindowsBackend::Run(const Call& call) {
   return outcome;
 }
 
+absl::StatusOr<std::unique_ptr<WorkerPoolBackend>> MakeWindowsWorkerPool(
+    const std::string& program, const WindowsSystem& system) {
+  absl::StatusOr<std::unique_ptr<WorkerLauncher>> launcher = MakeProcessLauncher(program);
+  if (!launcher.ok()) return launcher.status();
+  WorkerPoolOptions options;
+  options.description = DescribeWindowsSystem(system);
+  options.capabilities.elevated_process = system.elevated;
+  options.capabilities.unelevated_process = true;
+  options.spec = [elevated = system.elevated](bool want_elevated) {
+    return WorkerSpec{{"worker", "--backend", "windows"}, elevated && !want_elevated};
+  };
+  return std::make_unique<WorkerPoolBackend>(*std::move(launcher), std::move(options));
+}
+
+absl::StatusOr<RealMachineRun> SetUpWindowsCampaign(const std::string& program,
+                                                    const std::optional<std::string>& window,
+                                                    const std::string& journal_path,
+                                                    CampaignOptions& options) {
+  const WindowsSystem system = QueryWindowsSystem();
+  const std::string description = DescribeWindowsSystem(system);
+  {
+    WindowsApi api;
+    if (absl::Status available = api.Available(); !available.ok()) {
+      if (RealAnswersRequired()) {
+        return absl::UnimplementedError(absl::StrCat(available.message(), " (",
+                                                     kRequireRealVariable,
+                                                     " is set: real answers are required)"));
+      }
+      options.unavailable = absl::StrCat(available.message(), "; ", description);
+      return RealMachineRun{};
+    }
+  }
+  if (!system.elevated && RealAnswersRequired()) {
+    return absl::FailedPreconditionError(absl::StrCat("not an elevated administrator (",
+                                                      description, "), and ", kRequireRealVariable,
+                                                      " is set: run from an elevated shell"));
+  }
+  absl::StatusOr<MachineSnapshot> snapshot = ReadWindowsSnapshot();
+  if (!snapshot.ok()) {
+    return absl::Status(snapshot.status().code(), absl::StrCat("cannot read what the machine has: ",
+                                                               snapshot.status().message()));
+  }
+  absl::StatusOr<RealMachineRun> run =
+      OpenRealMachineRun(description, *std::move(snapshot), window, journal_path,
+                         [program, system]() -> absl::StatusOr<std::unique_ptr<Backend>> {
+                           absl::StatusOr<std::unique_ptr<WorkerPoolBackend>> pool =
+                               MakeWindowsWorkerPool(program, system);
+                           if (!pool.ok()) return pool.status();
+                           return std::unique_ptr<Backend>(*std::move(pool));
+                         });
+  if (!run.ok()) return run.status();
+  SetUpRealMachineCampaign(*run, options);
+  return run;
+}
+
 // --- Reading the machine ------------------------------------------------------------
 
 absl::StatusOr<std::string> RunWindowsCommand(const std::string& command) {
@@ -373,7 +435,7 @@ absl::StatusOr<MachineSnapshot> ReadWindowsSnapshot() {
   if (!snapshot.ok()) return snapshot;
   using TcpTableFn = DWORD(WINAPI*)(PVOID, PDWORD, BOOL, ULONG, TCP_TABLE_CLASS, ULONG);
   using UdpTableFn = DWORD(WINAPI*)(PVOID, PDWORD, BOOL, ULONG, UDP_TABLE_CLASS, ULONG);
-  HMODULE iphlpapi = ::LoadLibraryW(L"iphlpapi.dll");
+  HMODULE iphlpapi = LoadIphlpapi();
   auto tcp_table = GetFunction<TcpTableFn>(iphlpapi, "GetExtendedTcpTable");
   auto udp_table = GetFunction<UdpTableFn>(iphlpapi, "GetExtendedUdpTable");
   absl::Status status = absl::OkStatus();

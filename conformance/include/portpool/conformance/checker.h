@@ -12,6 +12,7 @@
 #ifndef PORTPOOL_CONFORMANCE_CHECKER_H_
 #define PORTPOOL_CONFORMANCE_CHECKER_H_
 
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -29,6 +30,11 @@ struct CheckerOptions {
   // TOKEN-REBOOT). Checked only when set.
   bool simulator_contract = false;
 };
+
+// Prepares a fresh checker's model before its first call: a real machine's
+// model starts from what the machine already has (SeedModel in
+// conformance/windows/netsh_parse.h). An error means the run cannot start.
+using PrepareModel = std::function<absl::Status(Machine& model)>;
 
 // One checked call, in the backend's ids.
 struct CheckedCall {

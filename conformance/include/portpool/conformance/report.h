@@ -31,8 +31,9 @@ namespace portpool::conformance {
 // The report.md line holding the wall-clock figures starts with this.
 inline constexpr absl::string_view kTimingLinePrefix = "Timing (wall clock";
 
-// "CONFORMS", "DIVERGES", "ERRORS" (harness faults, no divergence) or
-// "INTERRUPTED" (stopped early, no divergence so far).
+// "CONFORMS", "DIVERGES", "ERRORS" (harness faults, no divergence),
+// "INTERRUPTED" (stopped early, no divergence so far) or "UNSUPPORTED" (the
+// backend is not available here: nothing was checked).
 std::string VerdictWord(const CampaignResult& result);
 
 // The command line that runs the same sequences again (with --seeds set to
@@ -48,6 +49,12 @@ std::string ReportHtml(const CampaignResult& result);
 // at a minimum width. An <svg> element, without a legend (ReportHtml adds
 // one for all maps).
 std::string PortMapSvg(const Machine& machine, Protocol protocol);
+
+// The style sheet of report.html, for other pages in the report's style
+// (the behaviour table of matrix.h).
+absl::string_view ReportStyleSheet();
+// `text` with &, <, > and " escaped for HTML.
+std::string HtmlEscape(absl::string_view text);
 
 // "divergence-1.trace" for index 0.
 std::string DivergenceFileName(size_t index);

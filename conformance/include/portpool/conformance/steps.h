@@ -91,9 +91,11 @@ std::optional<Call> Resolve(const StepSpec& spec, const LiveState& state,
 
 // Runs `steps` on a checker, stopping at the first divergence; returns the
 // divergent call, or nullopt if all conformed. Harness errors are returned
-// as statuses.
+// as statuses. `capabilities` (those the steps were generated for) resolve
+// the steps, as in Resolve.
 absl::StatusOr<std::optional<CheckedCall>> RunSteps(const std::vector<StepSpec>& steps,
-                                                    Checker& checker);
+                                                    Checker& checker,
+                                                    const Capabilities& capabilities = {});
 
 // The run so far as readable lines, one call and answer each.
 std::string FormatHistory(const Checker& checker);

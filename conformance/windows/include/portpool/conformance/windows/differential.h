@@ -85,8 +85,21 @@ class DifferentialSession {
   bool last_ran() const { return last_ran_; }
   bool stopped() const { return stopped_; }
 
-  // Conveniences over Do for the caller's one process.
+  // The case's first process (elevated if the backend can start one).
   ProcessId process() const { return process_; }
+  // What the backend (in its sandbox) can do.
+  const Capabilities& capabilities() const { return capabilities_; }
+  // Starts another process; its id, or ProcessId{} if it did not run.
+  ProcessId StartProcess(bool elevated);
+  // Whether the backend can start a second process of that elevation; if
+  // not, notes that `why` is not runnable here.
+  bool CanStart(bool elevated, const std::string& why);
+  // The conveniences below make their calls as this process (at first the
+  // case's first one).
+  void SetCaller(ProcessId process) { caller_ = process; }
+  ProcessId caller() const { return caller_; }
+
+  // Conveniences over Do for the caller.
   uint16_t Port(uint16_t n) const { return environment_.sandbox.Port(n); }
   Outcome Create(Protocol protocol, uint16_t start, uint16_t count, bool null_token = false);
   Outcome Lookup(Protocol protocol, uint16_t start, uint16_t count, bool null_token = false);
@@ -116,10 +129,12 @@ class DifferentialSession {
   const DifferentialEnvironment& environment_;
   std::string name_;
   SandboxedBackend sandboxed_;
+  Capabilities capabilities_;
   Checker checker_;  // over sandboxed_
   traces::TraceRecorder recorder_;
   DifferentialResult result_;
   ProcessId process_;
+  ProcessId caller_;
   bool process_started_ = false;
   bool stopped_ = false;
   bool last_ran_ = false;

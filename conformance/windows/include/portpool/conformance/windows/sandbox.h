@@ -107,10 +107,15 @@ class SandboxedBackend final : public Backend {
   // (kRefusedBySandbox) and reaches neither the inner backend nor Windows.
   absl::StatusOr<Outcome> Run(const Call& call) override;
 
-  // Deletes, through the inner backend as `process`, every persistent block
-  // this backend created that may still exist; journaled like any Delete.
-  // Returns what it could not delete.
-  std::vector<PendingReservation> CleanUp(ProcessId process);
+  // Deletes, through the inner backend, every persistent block this backend
+  // created that may still exist; journaled like any Delete. As `process`
+  // if given; otherwise as an elevated process started for the purpose (and
+  // ended after), which is what a run whose own processes may have ended or
+  // be unelevated needs: where the backend can end processes, the run's
+  // processes are ended first, so that no socket of theirs holds a port of
+  // a block (a Delete may then be refused, unknown U5). Returns what it
+  // could not delete.
+  std::vector<PendingReservation> CleanUp(std::optional<ProcessId> process = std::nullopt);
 
   const Sandbox& sandbox() const { return sandbox_; }
   // This run's pending blocks (created and not deleted).
@@ -132,6 +137,7 @@ class SandboxedBackend final : public Backend {
   MachineSnapshot snapshot_;
   PendingSet pending_;
   absl::flat_hash_set<Token> own_tokens_;
+  absl::flat_hash_set<uint32_t> live_processes_;
   int refused_ = 0;
 };
 

@@ -14,8 +14,11 @@
 // WindowsBackend runs calls as the current process: StartProcess gives one
 // logical process, elevated exactly when this process's token is an elevated
 // administrator's. It cannot reboot, end its process, start another one, or
-// change the dynamic port range. Wrap it in a SandboxedBackend (sandbox.h)
-// before running anything on a machine that matters.
+// change the dynamic port range; it is what a worker process runs
+// (`portpool worker --backend windows`). MakeWindowsWorkerPool gives the
+// machine with several processes, elevated and not, that can end. Wrap
+// either in a SandboxedBackend (sandbox.h) before running anything on a
+// machine that matters.
 #ifndef PORTPOOL_CONFORMANCE_WINDOWS_BACKEND_H_
 #define PORTPOOL_CONFORMANCE_WINDOWS_BACKEND_H_
 
@@ -26,6 +29,7 @@
 #ifdef _WIN32
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,7 +38,10 @@
 #include "absl/status/statusor.h"
 #include "portpool/conformance/api_runner.h"
 #include "portpool/conformance/backend.h"
+#include "portpool/conformance/campaign.h"
 #include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/windows/real_machine.h"
+#include "portpool/conformance/windows/worker_pool.h"
 #include "portpool/win32.h"
 
 namespace portpool::conformance {
@@ -153,6 +160,30 @@ class WindowsBackend final : public Backend {
   ApiRunner runner_;
   bool started_ = false;
 };
+
+// The real machine with several processes: a pool of worker processes
+// (worker_pool.h), each `program worker --backend windows` running one model
+// process as the OS process it is. Elevated workers are started as this
+// process is, so only when it is elevated; unelevated ones with a
+// restricted, medium-integrity copy of this process's token when it is
+// elevated (windows_worker_launch.cc says why that is the unelevated
+// process of the same user), plainly when it is not. Every worker ends with
+// the pool, or with this process (a job object).
+absl::StatusOr<std::unique_ptr<WorkerPoolBackend>> MakeWindowsWorkerPool(
+    const std::string& program, const WindowsSystem& system);
+
+// Sets `options` up for `portpool campaign --backend windows`: the real API
+// through MakeWindowsWorkerPool(program) in a sandbox window (`window`, or
+// the first clear one) with the journal at `journal_path`, the model seeded
+// with what the machine has (real_machine.h). Where the API is missing, the
+// campaign is set to report that nothing could be checked
+// (options.unavailable) and the run returned is empty; with
+// PORTPOOL_REQUIRE_REAL set, that is an Unimplemented error ("unsupported on
+// this system: ..."), and so is a shell that is not elevated.
+absl::StatusOr<RealMachineRun> SetUpWindowsCampaign(const std::string& program,
+                                                    const std::optional<std::string>& window,
+                                                    const std::string& journal_path,
+                                                    CampaignOptions& options);
 
 // Runs `command` through the command interpreter (_popen) and returns its
 // output (stdout and stderr); an error if it exits non-zero.
