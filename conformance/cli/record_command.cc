@@ -28,6 +28,10 @@ constexpr const char* kDefaultBackend = "windows";
 constexpr const char* kDefaultBackend = "simulator";
 #endif
 
+// The trace needs what this backend or its sandbox cannot do; the steps
+// before are recorded.
+constexpr int kExitNotRunnable = 3;
+
 struct Output {
   std::ostream& out;
   std::ostream& err;
@@ -59,8 +63,9 @@ int Finish(const conformance::RecordResult& result, const Output& o) {
       break;
   }
   o.err << "portpool record: recorded only " << result.steps_run << " of " << result.steps_total
-        << " steps to " << where << ": " << result.message << "\n";
-  return kExitBadInput;
+        << " steps to " << where << ": " << (result.not_runnable ? "not runnable here: " : "")
+        << result.message << "\n";
+  return result.not_runnable ? kExitNotRunnable : kExitBadInput;
 }
 
 // Runs `input` through a sandbox over `backend` with the journal at
@@ -153,8 +158,10 @@ const char kRecordUsage[] =
     "calls; it reads the machine's reservations first and deletes what it\n"
     "created when it ends (docs/windows.md).\n\n"
     "exit: 0 recorded, every answer conforms; 1 recorded up to an answer the\n"
-    "model does not allow; 2 bad usage or input, or a call that could not run\n"
-    "(refused by the sandbox, unsupported on this system), or reservations left\n";
+    "model does not allow; 2 bad usage or input, a call that could not run\n"
+    "(unsupported on this system, a harness fault), or reservations left; 3\n"
+    "recorded up to a call this backend or its sandbox cannot make (a reboot, a\n"
+    "dynamic-range change, a port outside the window): not runnable here\n";
 
 int RunRecord(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
   auto args = Args::Parse(raw, {{"output", "o", true},

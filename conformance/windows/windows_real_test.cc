@@ -297,8 +297,7 @@ TEST_P(WindowsRealCorpus, Trace) {
       at != std::string::npos) {
     PORTPOOL_SKIP_OR_FAIL(result.message.substr(at));
   }
-  if (absl::StrContains(result.message, kRefusedBySandbox) ||
-      absl::StrContains(result.message, "not possible on this backend")) {
+  if (result.not_runnable) {
     GTEST_SKIP() << "not runnable here: " << result.message;
   }
   FAIL() << file << ": " << result.message;

@@ -3,6 +3,7 @@
 #include <utility>
 #include <variant>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "portpool/conformance/checker.h"
 #include "portpool/conformance/trace_runner.h"
@@ -37,6 +38,7 @@ RecordResult RecordTrace(const traces::Trace& input, Backend& backend,
     if (!run.ok()) {
       result.kind = RecordResult::Kind::kIncomplete;
       result.message = std::string(run.status().message());
+      result.not_runnable = absl::StrContains(result.message, kRefusedBySandbox);
     } else if (run->divergence) {
       const CheckedCall& bad = run->steps[*run->divergence];
       result.kind = RecordResult::Kind::kDiverged;
@@ -46,6 +48,7 @@ RecordResult RecordTrace(const traces::Trace& input, Backend& backend,
     } else if (run->unsupported) {
       result.kind = RecordResult::Kind::kIncomplete;
       result.message = *run->unsupported;
+      result.not_runnable = true;
     }
   }
   for (const CheckedCall& step : checker.history()) {

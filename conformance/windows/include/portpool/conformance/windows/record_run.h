@@ -53,6 +53,11 @@ struct RecordResult {
   Kind kind = Kind::kComplete;
   // Why the run stopped early, naming the input line; empty when complete.
   std::string message;
+  // kIncomplete because the trace needs what this backend or its sandbox
+  // cannot do (a reboot, a dynamic-range change, a port outside the window,
+  // a made-up token): the probe is not runnable here, which is no fault of
+  // the harness.
+  bool not_runnable = false;
   // The recorded trace: every call that ran, with its answer. Written even
   // when the run stopped early (the trailing comment says where and why).
   traces::Trace trace;
