@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/worker_program.h"
 
 namespace portpool::conformance {
 namespace {
@@ -99,6 +100,51 @@ TEST(WindowsBackendUnderWine, TheIoctlsAreUnsupportedTheSocketsWork) {
   EXPECT_EQ(*reason, "WSAIoctl(SIO_ACQUIRE_PORT_RESERVATION) answered WSAEOPNOTSUPP (10045)");
   EXPECT_FALSE(api.TakeUnsupported()) << "reported once";
   EXPECT_EQ(api.closesocket(s), 0);
+}
+
+// The real machine's processes as worker processes. On Windows this
+// touches nothing: it starts workers, opens a socket and binds port 0.
+TEST(WindowsWorkerPool, EveryProcessIsAWorkerOfItsOwnElevation) {
+  const WindowsSystem system = QueryWindowsSystem();
+  absl::StatusOr<std::unique_ptr<WorkerPoolBackend>> made =
+      MakeWindowsWorkerPool(testing::WorkerProgram(), system);
+  ASSERT_TRUE(made.ok()) << made.status();
+  WorkerPoolBackend& pool = **made;
+  const Capabilities caps = pool.capabilities();
+  EXPECT_TRUE(caps.several_processes && caps.end_process && caps.unelevated_process);
+  EXPECT_FALSE(caps.reboot || caps.set_dynamic_range);
+  EXPECT_EQ(caps.elevated_process, system.elevated);
+  EXPECT_EQ(pool.Describe(), DescribeWindowsSystem(system));
+
+  // As elevated as this process; the worker says so itself.
+  auto same = pool.Run(call::StartProcess{system.elevated});
+  ASSERT_TRUE(same.ok()) << same.status();
+  const ProcessId p1 = same->process.value();
+  EXPECT_EQ(pool.WorkerDescription(p1), DescribeWindowsSystem(system));
+  auto socket = pool.Run(call::OpenSocket{p1, Protocol::kTcp, Family::kIpv4});
+  if (UnderWine()) {
+    // The worker's backend has no API to offer, and its "unsupported" comes
+    // back over the pipe as it is.
+    EXPECT_TRUE(absl::IsUnimplemented(socket.status())) << socket.status();
+    EXPECT_THAT(std::string(socket.status().message()), StartsWith("unsupported on this system"));
+  } else {
+    ASSERT_TRUE(socket.ok() && socket->ok()) << socket.status();
+    auto bound = pool.Run(call::Bind{p1, *socket->socket, 0});
+    ASSERT_TRUE(bound.ok()) << bound.status();
+    EXPECT_EQ(bound->error, Error::kNoError);
+  }
+
+  // Unelevated: from an elevated process, a restricted token; the worker's
+  // own token check must then read "not elevated", or its start-process
+  // fails.
+  auto other = pool.Run(call::StartProcess{false});
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_THAT(pool.WorkerDescription(*other->process), HasSubstr("elevated=no"));
+  EXPECT_EQ(pool.running(), 2u);
+  EXPECT_TRUE(pool.Run(call::EndProcess{p1}).ok());
+  EXPECT_EQ(pool.running(), 1u);
+  EXPECT_TRUE(absl::IsFailedPrecondition(pool.Run(call::GetSockName{p1, SocketId{1}}).status()))
+      << "p1 has ended";
 }
 
 TEST(ReadWindowsSnapshot, ReadsOrSaysWhyNot) {

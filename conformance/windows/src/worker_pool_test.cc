@@ -157,5 +157,27 @@ TEST(WorkerPool, AMissingProgramIsNamed) {
   EXPECT_THAT(std::string(launcher.status().message()), HasSubstr(".missing"));
 }
 
+TEST(WorkerPool, WorkersEndWithTheirLauncher) {
+#ifndef _WIN32
+  GTEST_SKIP() << "POSIX workers end with their channel (and with this process: their input "
+                  "ends); the launcher's job object is Windows'";
+#else
+  absl::StatusOr<std::unique_ptr<WorkerLauncher>> launcher =
+      MakeProcessLauncher(testing::WorkerProgram());
+  ASSERT_TRUE(launcher.ok()) << launcher.status();
+  absl::StatusOr<std::unique_ptr<WorkerChannel>> worker =
+      (*launcher)->Launch(WorkerSpec{{"worker", "--backend", "simulator"}});
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  EXPECT_EQ((*worker)->ReadLine().value_or(""), "portpool-trace 1");
+  EXPECT_EQ((*worker)->ReadLine().value_or(""), "provenance: simulator seed=1");
+  // Closing the job object (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE) ends the
+  // worker, as the end of this process would: its output ends. (If it did
+  // not, this read would wait for a line that never comes, and ctest's
+  // timeout would fail the test.)
+  launcher->reset();
+  EXPECT_FALSE((*worker)->ReadLine().ok());
+#endif
+}
+
 }  // namespace
 }  // namespace portpool::conformance
