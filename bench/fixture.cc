@@ -21,7 +21,8 @@ void CheckOk(const absl::Status& status, absl::string_view what) {
 }
 
 uint16_t SpreadPort(int i, int n) {
-  return static_cast<uint16_t>(1 + uint64_t{static_cast<uint64_t>(i)} * kMaxPort / n);
+  // i < n, so the port is at most kMaxPort.
+  return static_cast<uint16_t>(1 + int64_t{i} * kMaxPort / n);
 }
 
 Outcome Fixture::Feed(const Call& call) {

@@ -6,7 +6,11 @@
 //
 // The summary uses the median of the repetitions when there are several.
 // scripts/bench.sh builds and runs it.
+#ifdef _WIN32
+#include <io.h>
+#else
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -22,6 +26,15 @@
 
 namespace portpool::bench {
 namespace {
+
+// Whether standard output is a terminal: the table is coloured then.
+bool StdoutIsTerminal() {
+#ifdef _WIN32
+  return _isatty(_fileno(stdout)) != 0;
+#else
+  return isatty(STDOUT_FILENO) != 0;  // C4996-safe: not compiled on Windows
+#endif
+}
 
 // The targets of the performance issue.
 constexpr double kMixedTarget = 10e6;   // calls/s, simulator alone
@@ -239,7 +252,7 @@ int main(int argc, char** argv) {
   portpool::bench::RegisterWorkloadBenchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  portpool::bench::SummaryReporter reporter(isatty(STDOUT_FILENO) != 0
+  portpool::bench::SummaryReporter reporter(portpool::bench::StdoutIsTerminal()
                                                 ? benchmark::ConsoleReporter::OO_ColorTabular
                                                 : benchmark::ConsoleReporter::OO_Tabular);
   benchmark::RunSpecifiedBenchmarks(&reporter);

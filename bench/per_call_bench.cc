@@ -78,7 +78,7 @@ class Runner {
     const Protocol tcp = Protocol::kTcp;
     switch (op) {
       case Op::kCreate: {
-        for (int k = 0; k < kBatch; ++k) {
+        for (size_t k = 0; k < kBatch; ++k) {
           timed_.push_back(call::CreatePersistent{a, tcp, PortRange{NextFree(), 1}});
         }
         auto seconds = world_.Timed(timed_, timed_out_);
@@ -99,7 +99,7 @@ class Runner {
         return std::make_pair(*seconds, kLookupBatch);
       }
       case Op::kDelete: {
-        for (int k = 0; k < kBatch; ++k) {
+        for (size_t k = 0; k < kBatch; ++k) {
           const PortRange block{NextFree(), 1};
           pre_.push_back(call::CreatePersistent{a, tcp, block});
           timed_.push_back(call::DeletePersistent{a, tcp, block});
@@ -111,7 +111,7 @@ class Runner {
       }
       case Op::kAcquireSpecific:
       case Op::kAcquireWildcard: {
-        for (int k = 0; k < kBatch; ++k) {
+        for (size_t k = 0; k < kBatch; ++k) {
           const PortRange request{op == Op::kAcquireSpecific ? NextFree() : uint16_t{0}, 1};
           timed_.push_back(call::Acquire{a, f_.admin_socket, request});
         }
@@ -127,19 +127,19 @@ class Runner {
       case Op::kAssociateBind: {
         // Fresh persistent blocks (the pool may hold fewer than kBatch) and
         // fresh sockets: a socket binds once.
-        for (int k = 0; k < kBatch; ++k) {
+        for (size_t k = 0; k < kBatch; ++k) {
           pre_.push_back(call::CreatePersistent{a, tcp, PortRange{NextFree(), 1}});
           pre_.push_back(call::OpenSocket{a, tcp, Family::kIpv4});
         }
         if (auto s = world_.Untimed(pre_, pre_out_); !s.ok()) return s;
-        for (int k = 0; k < kBatch; ++k) {
+        for (size_t k = 0; k < kBatch; ++k) {
           const SocketId socket = *pre_out_[2 * k + 1].socket;
           timed_.push_back(call::Associate{a, socket, *pre_out_[2 * k].token});
           timed_.push_back(call::Bind{a, socket, 0});
         }
         auto seconds = world_.Timed(timed_, timed_out_);
         if (!seconds.ok()) return seconds.status();
-        for (int k = 0; k < kBatch; ++k) {
+        for (size_t k = 0; k < kBatch; ++k) {
           if (!timed_out_[2 * k + 1].ok()) {
             return absl::InternalError(
                 absl::StrCat("bind: ", DescribeOutcome(timed_out_[2 * k + 1])));
@@ -152,9 +152,9 @@ class Runner {
         return std::make_pair(*seconds, kBatch);
       }
       case Op::kBindClose: {
-        for (int k = 0; k < kBatch; ++k) pre_.push_back(call::OpenSocket{a, tcp, Family::kIpv4});
+        for (size_t k = 0; k < kBatch; ++k) pre_.push_back(call::OpenSocket{a, tcp, Family::kIpv4});
         if (auto s = world_.Untimed(pre_, pre_out_); !s.ok()) return s;
-        for (int k = 0; k < kBatch; ++k) {
+        for (size_t k = 0; k < kBatch; ++k) {
           const SocketId socket = *pre_out_[k].socket;
           timed_.push_back(call::Bind{a, socket, 0});
           timed_.push_back(call::CloseSocket{a, socket});
@@ -185,7 +185,7 @@ class Runner {
     const SocketId held = f_.admin_socket;
     const Protocol tcp = Protocol::kTcp;
     std::vector<PortRange> created;
-    for (int k = 0; k < kMixedRounds; ++k) {
+    for (size_t k = 0; k < kMixedRounds; ++k) {
       const PortRange block{NextFree(), 1};
       created.push_back(block);
       timed_.push_back(call::CreatePersistent{a, tcp, block});
@@ -194,7 +194,7 @@ class Runner {
       timed_.push_back(call::OpenSocket{a, tcp, Family::kIpv4});
       timed_.push_back(call::OpenSocket{a, tcp, Family::kIpv4});
     }
-    for (int k = 0; k < kMixedRounds; ++k) {
+    for (size_t k = 0; k < kMixedRounds; ++k) {
       timed_.push_back(call::Acquire{a, held, PortRange{0, 1}});
     }
     auto first = world_.Timed(timed_, timed_out_);
@@ -203,7 +203,7 @@ class Runner {
       if (!o.ok()) return absl::InternalError(absl::StrCat("mixed: ", DescribeOutcome(o)));
     }
     std::vector<Call> second;
-    for (int k = 0; k < kMixedRounds; ++k) {
+    for (size_t k = 0; k < kMixedRounds; ++k) {
       const Outcome* round = &timed_out_[5 * k];
       const SocketId x = *round[3].socket, y = *round[4].socket;
       second.push_back(call::LookupPersistent{a, tcp, created[k]});

@@ -6,8 +6,12 @@
 #   3. build it and run it.
 #
 # cmake -DBUILD_DIR=... -DCONSUMER_DIR=... -DWORK_DIR=... [-DBUILD_TYPE=...]
-#       [-DGENERATOR=...] [-DMAKE_PROGRAM=...] [-DCXX_COMPILER=...]
-#       [-DCXX_FLAGS=...] [-DEXE_LINKER_FLAGS=...] -P scripts/install_test.cmake
+#       [-DGENERATOR=...] [-DGENERATOR_PLATFORM=...] [-DMAKE_PROGRAM=...]
+#       [-DCXX_COMPILER=...] [-DCXX_FLAGS=...] [-DEXE_LINKER_FLAGS=...]
+#       [-DTOOLCHAIN_FILE=...] [-DVCPKG_INSTALLED_DIR=... -DVCPKG_TARGET_TRIPLET=...]
+#       -P scripts/install_test.cmake
+# With vcpkg (the `windows` preset) the consumer, which has no manifest, finds
+# Abseil among the packages the enclosing build installed.
 cmake_minimum_required(VERSION 3.25)
 
 foreach(var IN ITEMS BUILD_DIR CONSUMER_DIR WORK_DIR)
@@ -47,11 +51,22 @@ set(configure_args
 if(GENERATOR)
   list(APPEND configure_args -G "${GENERATOR}")
 endif()
+if(GENERATOR_PLATFORM)
+  list(APPEND configure_args -A "${GENERATOR_PLATFORM}")
+endif()
 if(MAKE_PROGRAM)
   list(APPEND configure_args "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}")
 endif()
-if(CXX_COMPILER)
+# A Visual Studio generator picks the compiler from its toolset.
+if(CXX_COMPILER AND NOT GENERATOR MATCHES "^Visual Studio")
   list(APPEND configure_args "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
+endif()
+if(TOOLCHAIN_FILE)
+  list(APPEND configure_args "-DCMAKE_TOOLCHAIN_FILE=${TOOLCHAIN_FILE}")
+endif()
+if(VCPKG_INSTALLED_DIR)
+  list(APPEND configure_args "-DVCPKG_INSTALLED_DIR=${VCPKG_INSTALLED_DIR}"
+    "-DVCPKG_TARGET_TRIPLET=${VCPKG_TARGET_TRIPLET}" -DVCPKG_MANIFEST_MODE=OFF)
 endif()
 run_step("configure consumer" "${CMAKE_COMMAND}" ${configure_args})
 
@@ -69,9 +84,13 @@ endif()
 
 run_step("build consumer" "${CMAKE_COMMAND}" --build "${consumer_build}" ${config_args})
 
-set(exe "${consumer_build}/portpool_install_test")
-if(BUILD_TYPE AND EXISTS "${consumer_build}/${BUILD_TYPE}/portpool_install_test")
-  set(exe "${consumer_build}/${BUILD_TYPE}/portpool_install_test")  # multi-config
+set(exe_name "portpool_install_test")
+if(CMAKE_HOST_WIN32)
+  string(APPEND exe_name ".exe")
+endif()
+set(exe "${consumer_build}/${exe_name}")
+if(BUILD_TYPE AND EXISTS "${consumer_build}/${BUILD_TYPE}/${exe_name}")
+  set(exe "${consumer_build}/${BUILD_TYPE}/${exe_name}")  # multi-config
 endif()
 run_step("run consumer" "${exe}")
 message(STATUS "install_test: OK")

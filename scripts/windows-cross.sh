@@ -18,7 +18,9 @@
 #      compiler versions, so later runs skip it:
 #      $PORTPOOL_MINGW_CACHE (default /var/cache/portpool/mingw-deps)/<key>;
 #   3. configure build/mingw (PORTPOOL_MINGW_BUILD) with
-#      cmake/mingw-w64-x86_64.cmake and PORTPOOL_WERROR=ON, build everything;
+#      cmake/mingw-w64-x86_64.cmake, PORTPOOL_WERROR=ON and the warnings that
+#      stand in for MSVC /W4 (PORTPOOL_MSVC_WARNINGS: the Windows-only sources
+#      are compiled only here), build everything;
 #   4. smoke-test portpool.exe under Wine, then ctest. Left out: label
 #      `install` (its consumer build is not a cross build), and the tests
 #      that run portpool.exe from a host-side script without the emulator
@@ -205,6 +207,7 @@ cmake -S "$root" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG=-O0 \
   -DPORTPOOL_WERROR=ON \
+  -DPORTPOOL_MSVC_WARNINGS=ON \
   -DPORTPOOL_EXPECT_UNSUPPORTED=ON >"$build.configure.log" 2>&1 || {
   cat "$build.configure.log" >&2
   exit 1

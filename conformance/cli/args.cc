@@ -1,5 +1,9 @@
 #include "args.h"
 
+#include <span>
+#include <string>
+#include <vector>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -11,7 +15,8 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& args,
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--") {
-      parsed.positional_.insert(parsed.positional_.end(), args.begin() + i + 1, args.end());
+      const std::span<const std::string> rest = std::span(args).subspan(i + 1);
+      parsed.positional_.insert(parsed.positional_.end(), rest.begin(), rest.end());
       break;
     }
     if (arg.size() < 2 || arg[0] != '-') {

@@ -28,7 +28,7 @@
 #define PORTPOOL_ISATTY(fd) _isatty(fd)
 #else
 #include <unistd.h>
-#define PORTPOOL_ISATTY(fd) isatty(fd)
+#define PORTPOOL_ISATTY(fd) isatty(fd)  // C4996-safe: not compiled on Windows
 #endif
 
 // Set by conformance/CMakeLists.txt: the install layout's data folder

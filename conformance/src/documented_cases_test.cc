@@ -76,9 +76,9 @@ TEST_P(DocumentedCaseTest, SimulatorAnswersConformAndExerciseTheRule) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, DocumentedCaseTest, testing::ValuesIn(CaseIndices()),
-                         [](const testing::TestParamInfo<size_t>& info) {
+                         [](const testing::TestParamInfo<size_t>& p) {
                            std::string name =
-                               std::filesystem::path(Cases()[info.param].path).stem().string();
+                               std::filesystem::path(Cases()[p.param].path).stem().string();
                            for (char& ch : name) {
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            }

@@ -38,7 +38,7 @@ std::string CaughtByDocumentedCases(Mutant mutant, const std::vector<DocumentedC
 }
 
 std::string CaughtByStateMachine(Mutant mutant) {
-  for (int seed = 1; seed <= kSequences; ++seed) {
+  for (uint64_t seed = 1; seed <= kSequences; ++seed) {
     const std::vector<StepSpec> steps =
         rc::gen::container<std::vector<StepSpec>>(kSequenceLength, GenStep(Capabilities{}))(
             rc::Random(seed), 50)

@@ -401,7 +401,8 @@ std::vector<Feature> Features(const Machine& machine, Protocol protocol) {
 
 // A horizontal scale from ports [first, last] onto [x, x + width].
 struct Scale {
-  double first = 0, last = kMaxPort, x = kMapLeft, width = kMapWidth;
+  uint32_t first = 0, last = kMaxPort;
+  double x = kMapLeft, width = kMapWidth;
   double At(double port) const { return x + (port - first) * width / (last - first + 1); }
   // The x range a span of ports covers, at least `min_width` wide.
   std::pair<double, double> Span(uint32_t a, uint32_t b, double min_width) const {
@@ -428,8 +429,8 @@ std::string DrawBar(const Scale& scale, double top, double height,
                   Num(scale.width), "\" height=\"", Num(height),
                   "\" fill=\"#f1f5f9\" stroke=\"#94a3b8\" stroke-width=\"1\"/>\n");
   // The dynamic range, as a band behind the blocks.
-  const uint32_t dyn_first = std::max<uint32_t>(dynamic.start, static_cast<uint32_t>(scale.first));
-  const uint32_t dyn_last = std::min<uint32_t>(dynamic.last(), static_cast<uint32_t>(scale.last));
+  const uint32_t dyn_first = std::max<uint32_t>(dynamic.start, scale.first);
+  const uint32_t dyn_last = std::min<uint32_t>(dynamic.last(), scale.last);
   if (dynamic.count > 0 && dyn_first <= dyn_last) {
     const auto [left, right] = scale.Span(dyn_first, dyn_last, 1);
     absl::StrAppend(&svg, "<rect x=\"", Num(left), "\" y=\"", Num(top + 1), "\" width=\"",

@@ -35,7 +35,7 @@ TEST(RuleCoverageTest, CountsCheckedAndDecidedRules) {
 TEST(RuleCoverageTest, TheWholeSuiteChecksEveryRule) {
   RuleCoverage coverage;
   // The state machine's sequences.
-  for (int seed = 1; seed <= 200; ++seed) {
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
     const std::vector<StepSpec> steps =
         rc::gen::container<std::vector<StepSpec>>(60, GenStep(Capabilities{}))(rc::Random(seed), 50)
             .value();

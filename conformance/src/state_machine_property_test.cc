@@ -59,7 +59,7 @@ TEST(StateMachine, ThroughputOfAFixedBatchIsReported) {
   constexpr int kLength = 60;
   int64_t calls = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (int seed = 1; seed <= kSequences; ++seed) {
+  for (uint64_t seed = 1; seed <= kSequences; ++seed) {
     const std::vector<StepSpec> steps = rc::gen::container<std::vector<StepSpec>>(
                                             kLength, GenStep(Capabilities{}))(rc::Random(seed), 50)
                                             .value();
@@ -75,7 +75,8 @@ TEST(StateMachine, ThroughputOfAFixedBatchIsReported) {
   std::printf(
       "state machine: %d sequences, %lld calls checked in %.2f s: %.0f sequences/s, "
       "%.0f calls/s\n",
-      kSequences, static_cast<long long>(calls), seconds, kSequences / seconds, calls / seconds);
+      kSequences, static_cast<long long>(calls), seconds, kSequences / seconds,
+      static_cast<double>(calls) / seconds);
 }
 
 }  // namespace

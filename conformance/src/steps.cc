@@ -70,7 +70,7 @@ rc::Gen<uint16_t> GenWindowPort(PortRange window) {
 rc::Gen<Kind> GenKind(const Capabilities& caps) {
   // Weights as repeats: rapidcheck's weighted generators take only
   // initializer lists, and the list depends on the capabilities.
-  const std::pair<int, Kind> weights[] = {
+  const std::pair<size_t, Kind> weights[] = {
       {2, Kind::kStartProcess}, {6, Kind::kCreate},          {4, Kind::kLookup},
       {4, Kind::kDelete},       {4, Kind::kOpenSocket},      {2, Kind::kCloseSocket},
       {6, Kind::kAcquire},      {2, Kind::kRelease},         {4, Kind::kAssociate},

@@ -208,8 +208,8 @@ std::vector<size_t> CaseIndexes() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, WindowsReal, ::testing::ValuesIn(CaseIndexes()),
-                         [](const ::testing::TestParamInfo<size_t>& info) {
-                           std::string name = DifferentialCases()[info.param].name;
+                         [](const ::testing::TestParamInfo<size_t>& p) {
+                           std::string name = DifferentialCases()[p.param].name;
                            for (char& ch : name) {
                              if (ch == '-') ch = '_';
                            }
@@ -304,8 +304,8 @@ TEST_P(WindowsRealCorpus, Trace) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Regression, WindowsRealCorpus, ::testing::ValuesIn(CorpusFiles()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = std::filesystem::path(info.param).stem().string();
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           std::string name = std::filesystem::path(p.param).stem().string();
                            for (char& ch : name) {
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            }

@@ -160,7 +160,8 @@ PortRange CallDecoder::PickBlock(const Machine& machine, Protocol protocol) {
       if (bindings.empty()) return generated;
       auto it = bindings.begin();
       std::advance(it, target % bindings.size());
-      const uint16_t below = static_cast<uint16_t>(std::min<uint32_t>((c - 1) / 2, it->first - 1u));
+      const uint16_t below =
+          static_cast<uint16_t>(std::min<uint32_t>((uint32_t{c} - 1) / 2, it->first - 1u));
       return PortRange{static_cast<uint16_t>(it->first - below), c};
     }
   }

@@ -30,7 +30,7 @@ const std::set<std::string>& Unreached() {
 
 TEST(CallGenerators, TwoHundredSequencesReachEveryCallLevelRule) {
   std::set<std::string> reached;
-  for (int i = 0; i < 200; ++i) {
+  for (uint64_t i = 0; i < 200; ++i) {
     StepOptions options;
     options.crowded = i % 2 == 1;
     const std::vector<Step> steps = GenSteps(options)(rc::Random(i), /*size=*/100).value();
@@ -73,7 +73,7 @@ TEST(CallGenerators, AFailingCaseNamesEveryCallWithItsOutcome) {
 }
 
 TEST(CallGenerators, StepsNameOnlyLiveProcessesUnlessAskedForAnEndedOne) {
-  for (int i = 0; i < 50; ++i) {
+  for (uint64_t i = 0; i < 50; ++i) {
     const std::vector<Step> steps = GenSteps()(rc::Random(1000 + i), /*size=*/100).value();
     Driver driver(i);
     for (const Step& step : steps) {

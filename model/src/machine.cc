@@ -957,7 +957,8 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
     case Payload::kWildcardBlock: {
       PortRange window = e.window;
       if (Mutated(Mutant::kWildcardOutsideDynamic) && window.start > 16) {
-        window.start -= 16;  // the faulty allocator starts 16 ports too low
+        // The faulty allocator starts 16 ports too low (start > 16: it fits).
+        window.start = static_cast<uint16_t>(window.start - 16);
       }
       o.block = pool.PickClearRun(window, e.block.count, rng_);
       if (!o.block) o.block = pool.PickClearRun(e.window, e.block.count, rng_);
@@ -969,7 +970,8 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
       if (Mutated(Mutant::kEphemeralIgnoresBlocks)) {
         // The faulty allocator looks only at bindings: find the first
         // unbound port from a random start, reserved or not.
-        for (uint32_t i = 0, from = rng_.Below(e.window.count); i < e.window.count; ++i) {
+        const uint64_t from = rng_.Below(e.window.count);
+        for (uint32_t i = 0; i < e.window.count; ++i) {
           const uint16_t port = static_cast<uint16_t>(e.window.start + (from + i) % e.window.count);
           if (!pool.BindingAt(port)) {
             o.port = port;
@@ -991,7 +993,7 @@ Outcome Machine::Choose(const Expectation& e, Protocol protocol, RuleId* rule) {
 void Machine::ResolveUnknownTokens() {
   // After a reboot every block gets a token: grow the index once.
   tokens_.Reserve(pools_[0].blocks().size() + pools_[1].blocks().size());
-  for (int p = 0; p < 2; ++p) {
+  for (size_t p = 0; p < pools_.size(); ++p) {
     for (auto& [start, block] : pools_[p].mutable_blocks()) {
       if (block.token_known) continue;
       // The first token not in use, registered as it is found.

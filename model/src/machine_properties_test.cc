@@ -82,7 +82,7 @@ std::set<BindingKey> AllBindings(const Machine& m) {
   return bindings;
 }
 
-bool InsideSomeBlock(const Machine& m, Protocol p, uint16_t port) {
+bool InsideSomeBlock(const Machine& m, Protocol p, uint32_t port) {
   for (const auto& [start, b] : m.pool(p).blocks()) {
     if (PortRange{start, b.count}.contains(port)) return true;
   }

@@ -18,8 +18,8 @@ namespace {
 
 // The first disagreement over `tries` sequences sampled from fixed seeds,
 // or "" if there is none.
-std::string FirstDisagreement(Mutant mutant, int tries) {
-  for (int i = 0; i < tries; ++i) {
+std::string FirstDisagreement(Mutant mutant, uint64_t tries) {
+  for (uint64_t i = 0; i < tries; ++i) {
     StepOptions options;
     options.crowded = i % 3 == 0;
     const std::vector<Step> steps = GenSteps(options)(rc::Random(i), /*size=*/60).value();

@@ -4,6 +4,7 @@
 // Block> under random operations, since the pools trust it to be one.
 #include "portpool/port_map.h"
 
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -98,7 +99,9 @@ TEST(PortMap, InsertOrAssignReplaces) {
 
 TEST(PortMap, EraseReturnsTheNextEntryAndDropsEmptyLeaves) {
   Map map;
-  for (uint16_t k : {10, 20, 300, 70000 % 65536}) map.try_emplace(k, WithToken(k));
+  for (uint16_t k : std::initializer_list<uint16_t>{10, 20, 300, 70000 % 65536}) {
+    map.try_emplace(k, WithToken(k));
+  }
   auto it = map.erase(map.find(20));
   EXPECT_EQ(it->first, 300);  // the next leaf
   it = map.erase(it);         // 300's leaf becomes empty

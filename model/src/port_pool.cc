@@ -355,7 +355,7 @@ uint32_t TokenIndex::Fingerprint(Token token) { return static_cast<uint32_t>(Mix
 
 bool TokenIndex::Holds(uint32_t location, Token token, const Pools& pools) {
   const Owner owner = OwnerAt(location);
-  const PortPool::Blocks& blocks = pools[static_cast<int>(owner.protocol)].blocks();
+  const PortPool::Blocks& blocks = pools[static_cast<size_t>(owner.protocol)].blocks();
   auto it = blocks.find(owner.start);
   return it != blocks.end() && it->second.token_known && it->second.token == token;
 }
@@ -381,7 +381,7 @@ void TokenIndex::Insert(Token token, Owner owner, const Pools& pools) {
   auto [it, inserted] = fingerprints_.try_emplace(Fingerprint(token), Location(owner));
   if (inserted) return;
   const Owner other = OwnerAt(it->second);
-  const PortPool::Blocks& blocks = pools[static_cast<int>(other.protocol)].blocks();
+  const PortPool::Blocks& blocks = pools[static_cast<size_t>(other.protocol)].blocks();
   auto block = blocks.find(other.start);
   if (block != blocks.end() && block->second.token_known && block->second.token != token) {
     full_[token] = owner;  // another token has this fingerprint
@@ -408,7 +408,7 @@ void TokenIndex::Erase(Token token, Owner where, const Pools& pools) {
 }
 
 void TokenIndex::KeepStale(Owner owner, const Pools& pools) {
-  const PortPool::Blocks& blocks = pools[static_cast<int>(owner.protocol)].blocks();
+  const PortPool::Blocks& blocks = pools[static_cast<size_t>(owner.protocol)].blocks();
   auto block = blocks.find(owner.start);
   if (block != blocks.end()) KeepStale(owner, block->second);
 }

@@ -44,7 +44,9 @@ std::string ReadFile(const fs::path& path) {
 bool Cites(const std::string& text, const std::string& cite) {
   for (size_t at = text.find(cite); at != std::string::npos; at = text.find(cite, at + 1)) {
     const size_t end = at + cite.size();
-    if (end == text.size() || !(absl::ascii_isalnum(text[end]) || text[end] == '-')) return true;
+    if (end == text.size()) return true;
+    const unsigned char next = static_cast<unsigned char>(text[end]);
+    if (!absl::ascii_isalnum(next) && next != '-') return true;
   }
   return false;
 }
@@ -60,8 +62,8 @@ TEST(RuleCatalogue, EveryRuleHasASummaryAndASourceAndAUniqueId) {
         << "rule " << rule.id << " is listed twice";
     EXPECT_EQ(FindRule(rule.id), &rule) << "rule " << rule.id;
     // IDs are upper-case words joined by '-'.
-    for (char c : rule.id) {
-      EXPECT_TRUE(absl::ascii_isupper(c) || absl::ascii_isdigit(c) || c == '-')
+    for (const char c : rule.id) {
+      EXPECT_TRUE((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')
           << "rule " << rule.id << " has an odd character";
     }
   }

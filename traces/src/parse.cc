@@ -22,6 +22,10 @@
 #include "portpool/win32.h"
 #include "trace_text.h"
 
+#ifdef _WIN32
+#include <share.h>  // _SH_DENYNO
+#endif
+
 namespace portpool::traces {
 namespace {
 
@@ -771,6 +775,17 @@ std::string ErrnoMessage(int error) {
   return std::error_code(error, std::generic_category()).message();
 }
 
+// std::fopen(path, "rb"), setting errno when it fails. MSVC deprecates fopen
+// (C4996) in favour of fopen_s, which opens the file for this process alone;
+// _fsopen with _SH_DENYNO shares it the way fopen does.
+std::FILE* OpenForReading(const std::string& path) {
+#ifdef _WIN32
+  return ::_fsopen(path.c_str(), "rb", _SH_DENYNO);
+#else
+  return std::fopen(path.c_str(), "rb");  // C4996-safe: not compiled on Windows
+#endif
+}
+
 }  // namespace
 
 absl::StatusOr<Trace> Parse(absl::string_view text, absl::string_view file,
@@ -811,7 +826,7 @@ absl::StatusOr<Trace> ParseFile(const std::string& path, const ParseOptions& opt
     if (!ec && size > options.max_trace_size) return too_large(size);
   }
 
-  std::FILE* f = std::fopen(path.c_str(), "rb");
+  std::FILE* f = OpenForReading(path);
   if (f == nullptr) {
     const int error = errno;
     const std::string message = absl::StrCat(path, ": cannot open: ", ErrnoMessage(error));

@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -142,12 +142,12 @@ TEST(ParseTest, EmptyTraceHasNoSteps) {
 // --- every call ----------------------------------------------------------------
 
 struct CallCase {
-  CallCase(std::string line, Call call, bool raw_port = false,
-           std::optional<std::string> token_argument = std::nullopt)
-      : line(std::move(line)),
-        call(std::move(call)),
-        raw_port(raw_port),
-        token_argument(std::move(token_argument)) {}
+  CallCase(std::string text, Call parsed, bool port_is_raw = false,
+           std::optional<std::string> token = std::nullopt)
+      : line(std::move(text)),
+        call(std::move(parsed)),
+        raw_port(port_is_raw),
+        token_argument(std::move(token)) {}
   std::string line;
   Call call;
   bool raw_port;
@@ -726,14 +726,15 @@ class ParseFileTest : public ::testing::Test {
   // final line break.
   std::string WriteHugeLine(absl::string_view name, size_t size) {
     const std::string path = (dir_ / std::string(name)).string();
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    EXPECT_NE(f, nullptr);
-    std::fputs("portpool-trace 1\n", f);
+    std::ofstream out(path, std::ios::binary);
+    EXPECT_TRUE(out.is_open()) << path;
+    out << "portpool-trace 1\n";
     const std::string chunk(1 << 20, 'x');
     for (size_t written = 0; written < size; written += chunk.size()) {
-      std::fwrite(chunk.data(), 1, std::min(chunk.size(), size - written), f);
+      out.write(chunk.data(), static_cast<std::streamsize>(std::min(chunk.size(), size - written)));
     }
-    std::fclose(f);
+    out.close();
+    EXPECT_TRUE(out) << "writing " << path;
     return path;
   }
 

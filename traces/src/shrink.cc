@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <span>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -154,7 +155,9 @@ class Shrinker {
       for (size_t c = 0; c < n; ++c) {
         const size_t begin = kept.size() * c / n, end = kept.size() * (c + 1) / n;
         begins.push_back(begin);
-        chunks.emplace_back(kept.begin() + begin, kept.begin() + end);
+        const std::span<const size_t> chunk =
+            std::span<const size_t>(kept).subspan(begin, end - begin);
+        chunks.emplace_back(chunk.begin(), chunk.end());
       }
       bool reduced = false;
       // Removing a chunk first, the earliest first: steps long before the
@@ -235,7 +238,8 @@ class Shrinker {
   // recent steps is found in a logarithmic number of replays.
   void KeepSuffix(std::vector<size_t>& kept) {
     for (size_t keep = 1; keep < kept.size(); keep *= 2) {
-      const std::vector<size_t> removed(kept.begin(), kept.end() - keep);
+      const std::span<const size_t> head = std::span<const size_t>(kept).first(kept.size() - keep);
+      const std::vector<size_t> removed(head.begin(), head.end());
       if (TryRemove(kept, removed)) return;
     }
   }

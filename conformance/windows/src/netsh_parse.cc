@@ -109,7 +109,7 @@ std::vector<std::string> NetshSnapshotCommands() {
 absl::StatusOr<MachineSnapshot> ReadNetshSnapshot(const CommandRunner& run) {
   const std::vector<std::string> commands = NetshSnapshotCommands();
   MachineSnapshot snapshot;
-  for (int i = 0; i < 4; ++i) {
+  for (size_t i = 0; i < commands.size(); ++i) {
     const Protocol protocol = i % 2 == 0 ? Protocol::kTcp : Protocol::kUdp;
     absl::StatusOr<std::string> output = run(commands[i]);
     if (!output.ok()) {

@@ -153,7 +153,7 @@ TEST(WindowedStateMachine, StepsReachTheWindowEdgesAndStayInside) {
   caps.port_window = window;
   std::set<uint16_t> ports;
   bool block_to_the_end = false;
-  for (int seed = 1; seed <= 40; ++seed) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
     const std::vector<StepSpec> steps =
         rc::gen::container<std::vector<StepSpec>>(50, GenStep(caps))(rc::Random(seed), 50).value();
     for (const StepSpec& spec : steps) {

@@ -121,7 +121,7 @@ class Machine {
   absl::Status SeedExisting(Protocol protocol, PortRange range, BlockKind kind);
 
   // --- Inspection -----------------------------------------------------------
-  const PortPool& pool(Protocol p) const { return pools_[static_cast<int>(p)]; }
+  const PortPool& pool(Protocol p) const { return pools_[static_cast<size_t>(p)]; }
   bool IsLive(ProcessId p) const { return processes_.contains(p); }
   const ProcessState* process(ProcessId p) const;
   const SocketState* socket(SocketId s) const;
@@ -140,7 +140,7 @@ class Machine {
   int unknown_tokens() const { return unknown_tokens_; }
 
  private:
-  PortPool& mutable_pool(Protocol p) { return pools_[static_cast<int>(p)]; }
+  PortPool& mutable_pool(Protocol p) { return pools_[static_cast<size_t>(p)]; }
   absl::StatusOr<const ProcessState*> LiveProcess(ProcessId p) const;
   // The socket if it is open and belongs to `process`.
   const SocketState* OwnedSocket(ProcessId process, SocketId socket) const;

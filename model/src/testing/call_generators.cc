@@ -410,7 +410,8 @@ PortRange Driver::AroundBoundPort(const Step& s, Protocol protocol) const {
   auto it = bindings.begin();
   std::advance(it, s.target % bindings.size());
   const uint16_t c = std::max<uint16_t>(1, std::min<uint16_t>(s.range.count, 64));
-  const uint16_t below = static_cast<uint16_t>(std::min<uint32_t>((c - 1) / 2, it->first - 1u));
+  const uint16_t below =
+      static_cast<uint16_t>(std::min<uint32_t>((uint32_t{c} - 1) / 2, it->first - 1u));
   return PortRange{static_cast<uint16_t>(it->first - below), c};
 }
 

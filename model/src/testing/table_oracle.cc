@@ -457,7 +457,7 @@ TableOracle::Allowed TableOracle::JudgeAssociate(const call::Associate& c, const
 void TableOracle::JudgePlainBind(uint16_t port, const SocketRec& s, Allowed& a) const {
   bool fails = false;
   const Entry& e = At(s.protocol, port);
-  const int mine = Index(s.family);
+  const size_t mine = Index(s.family);
   if (e.bound[mine] != 0) {
     // B-BIND-INUSE.
     a.errors.insert(E::kWsaEaddrinuse);
@@ -550,7 +550,7 @@ TableOracle::Allowed TableOracle::JudgeBind(const call::Bind& c, const SocketRec
   }
   // B-BIND-ASSOC-SPECIFIC, with B-BIND-INUSE / B-BIND-FAMILY.
   const Entry& e = At(s.protocol, c.port);
-  const int mine = Index(s.family);
+  const size_t mine = Index(s.family);
   if (e.bound[mine] != 0) {
     a.errors.insert(E::kWsaEaddrinuse);
     return a;

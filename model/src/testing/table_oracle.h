@@ -134,8 +134,8 @@ class TableOracle {
     PortRange assoc_block;
   };
 
-  static int Index(Protocol p) { return p == Protocol::kTcp ? 0 : 1; }
-  static int Index(Family f) { return f == Family::kIpv4 ? 0 : 1; }
+  static size_t Index(Protocol p) { return p == Protocol::kTcp ? 0 : 1; }
+  static size_t Index(Family f) { return f == Family::kIpv4 ? 0 : 1; }
   const Entry& At(Protocol p, uint32_t port) const { return tables_[Index(p)][port]; }
   Entry& At(Protocol p, uint32_t port) { return tables_[Index(p)][port]; }
 

@@ -30,10 +30,10 @@ struct StateMachineModel {
 // One sequence's run: the checker over the backend under test, and what is
 // live in it.
 struct StateMachineRun {
-  StateMachineRun(Checker& checker, Capabilities capabilities, std::string provenance)
-      : checker(checker),
-        capabilities(std::move(capabilities)),
-        provenance(std::move(provenance)) {}
+  StateMachineRun(Checker& run_checker, Capabilities run_capabilities, std::string run_provenance)
+      : checker(run_checker),
+        capabilities(std::move(run_capabilities)),
+        provenance(std::move(run_provenance)) {}
 
   Checker& checker;
   // What the backend can do: steers generation and resolution.

@@ -67,8 +67,8 @@ struct ProtocolSnapshot {
 
 struct MachineSnapshot {
   std::array<ProtocolSnapshot, 2> protocols;
-  ProtocolSnapshot& of(Protocol p) { return protocols[static_cast<int>(p)]; }
-  const ProtocolSnapshot& of(Protocol p) const { return protocols[static_cast<int>(p)]; }
+  ProtocolSnapshot& of(Protocol p) { return protocols[static_cast<size_t>(p)]; }
+  const ProtocolSnapshot& of(Protocol p) const { return protocols[static_cast<size_t>(p)]; }
 };
 
 // Runs a shell command and returns what it printed (stdout), or an error if
