@@ -61,7 +61,7 @@ std::optional<std::string> EnvironmentVariable(const std::string& name) {
   std::string text(value);
   std::free(value);
 #else
-  const char* value = std::getenv(name.c_str());
+  const char* value = std::getenv(name.c_str());  // C4996-safe: MSVC takes _dupenv_s above
   if (value == nullptr) return std::nullopt;
   std::string text(value);
 #endif

@@ -193,9 +193,9 @@ void SetVariable(const char* name, const char* value) {
   _putenv_s(name, value == nullptr ? "" : value);
 #else
   if (value == nullptr) {
-    unsetenv(name);
+    unsetenv(name);  // C4996-safe: the POSIX branch
   } else {
-    setenv(name, value, 1);
+    setenv(name, value, 1);  // C4996-safe: the POSIX branch
   }
 #endif
 }

@@ -23,13 +23,19 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <system_error>
 #endif
 
 namespace portpool::conformance {
 namespace {
 
 constexpr absl::string_view kOsPid = "os-pid ";
+
+#ifndef _WIN32
+std::string ErrnoText(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
+#endif
 
 // The state file, opened and locked for one call: every process's calls are
 // serialised through it.
@@ -131,14 +137,14 @@ absl::StatusOr<LockedFile> LockedFile::Open(const std::string& path) {
   const Handle fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot open the state file ", path, ": ", std::strerror(errno)));
+        absl::StrCat("cannot open the state file ", path, ": ", ErrnoText(errno)));
   }
   while (::flock(fd, LOCK_EX) != 0) {
     if (errno == EINTR) continue;
     const int error = errno;
     ::close(fd);
     return absl::UnavailableError(
-        absl::StrCat("cannot lock the state file ", path, ": ", std::strerror(error)));
+        absl::StrCat("cannot lock the state file ", path, ": ", ErrnoText(error)));
   }
   return LockedFile(fd);
 }
@@ -151,24 +157,24 @@ LockedFile::~LockedFile() {
 
 absl::StatusOr<std::string> LockedFile::ReadAll() {
   std::string text;
-  ::lseek(handle_, 0, SEEK_SET);
+  ::lseek(handle_, 0, SEEK_SET);  // C4996-safe: the POSIX branch
   char chunk[65536];
   for (;;) {
     const ssize_t n = ::read(handle_, chunk, sizeof(chunk));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return absl::UnavailableError(absl::StrCat("read: ", std::strerror(errno)));
+    if (n < 0) return absl::UnavailableError(absl::StrCat("read: ", ErrnoText(errno)));
     if (n == 0) return text;
     text.append(chunk, static_cast<size_t>(n));
   }
 }
 
 absl::Status LockedFile::Append(absl::string_view text) {
-  ::lseek(handle_, 0, SEEK_END);
+  ::lseek(handle_, 0, SEEK_END);  // C4996-safe: the POSIX branch
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(handle_, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::UnavailableError(absl::StrCat("write: ", std::strerror(errno)));
+    if (n <= 0) return absl::UnavailableError(absl::StrCat("write: ", ErrnoText(errno)));
     done += static_cast<size_t>(n);
   }
   return absl::OkStatus();

@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -27,7 +27,9 @@ extern char** environ;
 namespace portpool::conformance {
 namespace {
 
-std::string ErrnoText(int error) { return std::strerror(error); }
+std::string ErrnoText(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
 
 class PosixWorker final : public WorkerChannel {
  public:
@@ -124,7 +126,7 @@ class PosixLauncher final : public WorkerLauncher {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WorkerLauncher>> MakeProcessLauncher(std::string program) {
-  if (::access(program.c_str(), X_OK) != 0) {
+  if (::access(program.c_str(), X_OK) != 0) {  // C4996-safe: never built on Windows
     return absl::NotFoundError(
         absl::StrCat("the worker program ", program, " cannot be run: ", ErrnoText(errno)));
   }
