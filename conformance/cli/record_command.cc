@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "portpool/conformance/simulator_backend.h"
 #include "portpool/conformance/windows/journal.h"
+#include "portpool/conformance/windows/real_machine.h"
 #include "portpool/conformance/windows/record_run.h"
 #include "portpool/conformance/windows/sandbox.h"
 #include "portpool/conformance/windows/windows_backend.h"
@@ -156,7 +157,8 @@ const char kRecordUsage[] =
     "                        --journal or --sandbox runs it in the sandbox too.\n\n"
     "On Windows it needs an elevated administrator shell for the persistent\n"
     "calls; it reads the machine's reservations first and deletes what it\n"
-    "created when it ends (docs/windows.md).\n\n"
+    "created when it ends (docs/windows.md). With PORTPOOL_REQUIRE_REAL=1 (as CI\n"
+    "sets it) a shell that is not elevated is an error (exit 2).\n\n"
     "exit: 0 recorded, every answer conforms; 1 recorded up to an answer the\n"
     "model does not allow; 2 bad usage or input, a call that could not run\n"
     "(unsupported on this system, a harness fault), or reservations left; 3\n"
@@ -223,6 +225,13 @@ int RunRecord(const std::vector<std::string>& raw, std::ostream& out, std::ostre
   conformance::WindowsBackend windows;
   if (absl::Status available = windows.Available(); !available.ok()) {
     err << "portpool record: " << available.message() << "\n";
+    return kExitBadInput;
+  }
+  // Unelevated, the persistent calls would only record ERROR_ACCESS_DENIED:
+  // real answers, but not the ones a run that requires them is after.
+  if (!windows.system().elevated && conformance::RealAnswersRequired()) {
+    err << "portpool record: not an elevated administrator (" << windows.Provenance() << "), and "
+        << conformance::kRequireRealVariable << " is set: run from an elevated shell\n";
     return kExitBadInput;
   }
   auto snapshot = conformance::ReadWindowsSnapshot();
