@@ -19,24 +19,10 @@ file(MAKE_DIRECTORY "${WORK_DIR}")
 file(COPY "${PROBE}" DESTINATION "${WORK_DIR}")
 get_filename_component(probe_name "${PROBE}" NAME)
 
-# expect(NAME CODE TEXT ENV ARGS...): runs portpool ARGS with the variable
-# setting ENV (cmake -E env syntax) in WORK_DIR; it must exit CODE and print
-# TEXT.
-function(expect name code text env)
-  execute_process(COMMAND "${CMAKE_COMMAND}" -E env ${env} ${EMULATOR} "${PORTPOOL}" ${ARGN}
-    WORKING_DIRECTORY "${WORK_DIR}"
-    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL code)
-    message(FATAL_ERROR "${name}: exit ${rc}, expected ${code}\n${out}${err}")
-  endif()
-  string(FIND "${out}${err}" "${text}" at)
-  if(at LESS 0)
-    message(FATAL_ERROR "${name}: output lacks '${text}'\n${out}${err}")
-  endif()
-  message(STATUS "${name}: exit ${rc} as expected")
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/cli_expect.cmake")
 
-expect(campaign-nothing-checked 3 "portpool campaign: UNSUPPORTED" --unset=PORTPOOL_REQUIRE_REAL
+set(PORTPOOL_CLI_ENV --unset=PORTPOOL_REQUIRE_REAL)
+portpool_cli_expect(campaign-nothing-checked 3 "portpool campaign: UNSUPPORTED"
   campaign --backend windows --seeds 2 --no-corpus --quiet -o report)
 file(READ "${WORK_DIR}/report/report.md" report)
 foreach(text IN ITEMS "## Verdict: UNSUPPORTED"
@@ -46,9 +32,12 @@ foreach(text IN ITEMS "## Verdict: UNSUPPORTED"
     message(FATAL_ERROR "report.md lacks '${text}':\n${report}")
   endif()
 endforeach()
-expect(campaign-required 2 "PORTPOOL_REQUIRE_REAL is set" PORTPOOL_REQUIRE_REAL=1
+set(PORTPOOL_CLI_ENV PORTPOOL_REQUIRE_REAL=1)
+portpool_cli_expect(campaign-required 2 "PORTPOOL_REQUIRE_REAL is set"
   campaign --backend windows --seeds 2 --no-corpus --quiet -o required)
-expect(campaign-required-names-the-api 2 "unsupported on this system: iphlpapi.dll does not export"
-  PORTPOOL_REQUIRE_REAL=1 campaign --backend windows --seeds 2 --no-corpus --quiet -o required)
-expect(record-unsupported 2 "unsupported on this system" --unset=PORTPOOL_REQUIRE_REAL
+portpool_cli_expect(campaign-required-names-the-api 2
+  "unsupported on this system: iphlpapi.dll does not export"
+  campaign --backend windows --seeds 2 --no-corpus --quiet -o required)
+set(PORTPOOL_CLI_ENV --unset=PORTPOOL_REQUIRE_REAL)
+portpool_cli_expect(record-unsupported 2 "unsupported on this system"
   record "${probe_name}" --backend windows -o recorded.trace)
