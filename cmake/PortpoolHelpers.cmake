@@ -138,3 +138,27 @@ function(portpool_add_component name)
     endif()
   endforeach()
 endfunction()
+
+# portpool_install_component(<name>)
+#
+# Installs the library portpool_<name> as the component <name> of the CMake
+# package `portpool`: the static library, its public headers
+# (<folder>/include/portpool/...), and the exported target portpool::<name>
+# in lib/cmake/portpool/portpool-<name>-targets.cmake. Each component has an
+# export file of its own, so that a consumer loads (and needs the
+# dependencies of) only the components it asks for. A new component is this
+# call in its folder plus one entry in cmake/portpoolConfig.cmake.in.
+function(portpool_install_component name)
+  install(TARGETS portpool_${name}
+    EXPORT portpool-${name}-targets
+    ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+    LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+    INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+  install(DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}/include/portpool"
+    DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
+    FILES_MATCHING PATTERN "*.h")
+  install(EXPORT portpool-${name}-targets
+    NAMESPACE portpool::
+    FILE portpool-${name}-targets.cmake
+    DESTINATION "${PORTPOOL_INSTALL_CMAKEDIR}")
+endfunction()

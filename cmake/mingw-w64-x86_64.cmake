@@ -6,8 +6,9 @@
 #     -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64-x86_64.cmake \
 #     -DPORTPOOL_MINGW_DEPS=/var/cache/portpool/mingw-deps/<key>
 #
-# PORTPOOL_MINGW_DEPS: the prefix holding googletest, rapidcheck and Abseil
-# built for mingw (scripts/windows-cross.sh builds it). The Wine prefix is
+# PORTPOOL_MINGW_DEPS: the prefixes (a list) holding googletest, rapidcheck
+# and Abseil built for mingw, and the header-only CLI11 and nlohmann-json
+# (scripts/windows-cross.sh makes them). The Wine prefix is
 # <build dir>/wine-prefix, created on first use.
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)

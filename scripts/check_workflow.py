@@ -4,12 +4,12 @@
 
   - the file parses as YAML and has jobs;
   - a Linux job runs the README's test command (the `scripts/test.sh` line
-    of its "Two commands" block);
+    of its "Two commands" block) and uploads the tests' JUnit XML;
   - a Windows job runs on the images that exist, windows-2022 and
     windows-2025 (runs-on taken from the matrix), configures, builds and
     tests through the `windows` preset (MSVC with the vcpkg toolchain, so
-    the manifest vcpkg.json, which lists gtest, rapidcheck and abseil, is
-    used), and sets PORTPOOL_REQUIRE_REAL=1, so a missing API or a shell
+    the manifest vcpkg.json, which lists gtest, rapidcheck, abseil, cli11
+    and nlohmann-json, is used), and sets PORTPOOL_REQUIRE_REAL=1, so a missing API or a shell
     that is not elevated fails instead of skipping;
   - its dependency cache is restored and saved in two steps
     (actions/cache/restore, actions/cache/save), the save with
@@ -143,6 +143,10 @@ def main(argv):
         pattern = re.compile(r"(^|\s|bash\s+)(\./)?" + re.escape(script) + r"(\s|$)", re.M)
         check(any(pattern.search(runs(j)) for j in linux.values()),
               f"a Linux job runs the README's test command '{command}'")
+    check(any(always(s) and "ctest-junit.xml" in str((s.get("with") or {}).get("path", ""))
+              for j in linux.values() for s in steps_of(j)
+              if str(s.get("uses", "")).startswith("actions/upload-artifact")),
+          "a Linux job uploads the tests' JUnit XML (ctest-junit.xml), always")
 
     windows = None
     for name, job in jobs.items():
@@ -159,8 +163,8 @@ def main(argv):
 
     dependencies = sorted(d if isinstance(d, str) else d.get("name", "")
                           for d in (vcpkg.get("dependencies") or []))
-    check(dependencies == ["abseil", "gtest", "rapidcheck"],
-          f"{argv[3]} lists abseil, gtest and rapidcheck")
+    check(dependencies == ["abseil", "cli11", "gtest", "nlohmann-json", "rapidcheck"],
+          f"{argv[3]} lists abseil, cli11, gtest, nlohmann-json and rapidcheck")
 
     if failures:
         print(f"check_workflow.py: {len(failures)} check(s) failed", file=sys.stderr)

@@ -20,11 +20,15 @@ file(MAKE_DIRECTORY "${WORK_DIR}")
 include("${CMAKE_CURRENT_LIST_DIR}/cli_expect.cmake")
 
 # Bad usage and bad input: exit 2, saying what and where.
-portpool_cli_expect(no-file 2 "give exactly one input FILE" from-fuzz)
-portpool_cli_expect(unknown-target 2 "unknown target 'bogus'"
+portpool_cli_expect(no-file 2 "portpool from-fuzz: FILE is required" from-fuzz)
+portpool_cli_expect(unknown-target 2 "--target: must be calls or parser or win32 or checker, not 'bogus'"
   from-fuzz --target bogus "${CORPUS}/calls/seed-000")
-portpool_cli_expect(missing-file 2 "cannot read '${WORK_DIR}/absent'"
+portpool_cli_expect(missing-file 2 "${WORK_DIR}/absent: No such file or directory"
   from-fuzz --target calls "${WORK_DIR}/absent")
+# A folder is no input (this crashed once: the file was read without the
+# shared reader).
+portpool_cli_expect(folder 2 "${CORPUS}/calls/: is a directory, not a file"
+  from-fuzz "${CORPUS}/calls/")
 file(WRITE "${WORK_DIR}/input" "xyz")
 portpool_cli_expect(no-target 2 "cannot tell the target from the path" from-fuzz input)
 portpool_cli_expect(not-a-trace 2 "is not a trace"

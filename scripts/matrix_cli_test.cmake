@@ -52,10 +52,10 @@ endif()
 # One build alone, where every answer is allowed: exit 0.
 portpool_cli_expect(one-build 0 "wrote" matrix build-11111 -o one --quiet)
 
-portpool_cli_expect(no-folder 2 "give at least one folder" matrix)
+portpool_cli_expect(no-folder 2 "portpool matrix: DIR is required" matrix)
 file(MAKE_DIRECTORY "${WORK_DIR}/empty")
 portpool_cli_expect(empty-folder 2 "no *.trace files" matrix empty)
-portpool_cli_expect(bad-option 2 "usage: portpool matrix" matrix build-11111 --colour)
+portpool_cli_expect(bad-option 2 "portpool matrix: unknown option '--colour'" matrix build-11111 --colour)
 
 # The README's example: each table line under "portpool matrix build-11111
 # build-22222 -o table" is a line of what the command wrote.

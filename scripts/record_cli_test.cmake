@@ -62,28 +62,29 @@ portpool_cli_expect(replay-sandboxed 0 "conforms" replay "${WORK_DIR}/sandboxed.
 file(WRITE "${WORK_DIR}/outside.trace"
   "portpool-trace 1\nstart-process elevated -> NO_ERROR process=p1\n"
   "p1 create tcp 5000 4 -> NO_ERROR token=$a\n")
-portpool_cli_expect(refused 3 "not runnable here: line 3: refused by the sandbox"
+portpool_cli_expect(refused 3 "outside.trace:3:1: not runnable here: refused by the sandbox"
   record "${WORK_DIR}/outside.trace" --journal "${WORK_DIR}/journal2.txt"
   -o "${WORK_DIR}/outside-recorded.trace")
-expect_in("${WORK_DIR}/outside-recorded.trace" "# recording stopped after 1 of 2 steps")
+expect_in("${WORK_DIR}/outside-recorded.trace" "# recording stopped after 1 of 2 steps, at line 3")
 file(WRITE "${WORK_DIR}/reboot.trace"
   "portpool-trace 1\nstart-process elevated -> NO_ERROR process=p1\nreboot -> NO_ERROR\n")
-portpool_cli_expect(reboot 3 "not runnable here: line 3: reboot is not possible on this backend"
+portpool_cli_expect(reboot 3 "reboot.trace:3:1: not runnable here: reboot is not possible on this backend"
   record "${WORK_DIR}/reboot.trace" --journal "${WORK_DIR}/journal3.txt"
   -o "${WORK_DIR}/reboot-recorded.trace")
 
 # Bad usage and bad files.
-portpool_cli_expect(no-file 2 "give exactly one trace file" record)
-portpool_cli_expect(two-files 2 "give exactly one trace file" record "${PROBE}" "${PROBE}")
-portpool_cli_expect(missing 2 "no such file" record "${WORK_DIR}/absent.trace")
+portpool_cli_expect(no-file 2 "portpool record: TRACE is required" record)
+portpool_cli_expect(two-files 2 "portpool record: unexpected argument" record "${PROBE}" "${PROBE}")
+portpool_cli_expect(missing 2 "absent.trace: no such file" record "${WORK_DIR}/absent.trace")
 file(WRITE "${WORK_DIR}/bad.trace" "portpool-trace 1\np1 frobnicate\n")
 portpool_cli_expect(bad-trace 2 "bad.trace:2:" record "${WORK_DIR}/bad.trace")
-portpool_cli_expect(bad-backend 2 "--backend must be 'windows' or 'simulator', not 'vax'"
+portpool_cli_expect(bad-backend 2 "--backend: must be windows or simulator, not 'vax'"
   record "${PROBE}" --backend vax)
-portpool_cli_expect(bad-seed 2 "seed" record "${PROBE}" --seed minus-one)
-portpool_cli_expect(bad-window 2 "--sandbox 70000-70010" record "${PROBE}" --sandbox 70000-70010)
+portpool_cli_expect(bad-seed 2 "--seed: must be a whole number" record "${PROBE}" --seed minus-one)
+portpool_cli_expect(bad-window 2 "--sandbox: '70000-70010': the window must start at a port from 1 to 65535"
+  record "${PROBE}" --sandbox 70000-70010)
 portpool_cli_expect(unknown-option 2 "--frob" record "${PROBE}" --frob)
-portpool_cli_expect(unwritable 2 "${WORK_DIR}/no/such/dir/out.trace"
+portpool_cli_expect(unwritable 2 "cannot write ${WORK_DIR}/no/such/dir/out.trace"
   record "${PROBE}" -o "${WORK_DIR}/no/such/dir/out.trace")
 if(NOT WIN32)
   portpool_cli_expect(not-windows 2 "needs a build for Windows" record "${PROBE}" --backend windows)

@@ -17,6 +17,8 @@
 #      mingw into a cache outside the clone, keyed by the package and
 #      compiler versions, so later runs skip it:
 #      $PORTPOOL_MINGW_CACHE (default /var/cache/portpool/mingw-deps)/<key>;
+#      the header-only CLI11 and nlohmann-json are the host packages' headers
+#      and CMake files, copied into <build>/header-deps;
 #   3. configure build/mingw (PORTPOOL_MINGW_BUILD) with
 #      cmake/mingw-w64-x86_64.cmake, PORTPOOL_WERROR=ON and the warnings that
 #      stand in for MSVC /W4 (PORTPOOL_MSVC_WARNINGS: the Windows-only sources
@@ -44,7 +46,7 @@ log() { printf '[windows-cross %4ds] %s\n' $((SECONDS - start)) "$*" >&2; }
 
 # --- 1. packages -----------------------------------------------------------------
 packages=(g++-mingw-w64-x86-64-posix wine64 dpkg-dev xz-utils cmake ninja-build
-  googletest libabsl-dev librapidcheck-dev)
+  googletest libabsl-dev librapidcheck-dev libcli11-dev nlohmann-json3-dev)
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q ' ok installed$'; then
@@ -189,6 +191,15 @@ if [[ ! -f "$deps/.complete" ]]; then
 fi
 log "dependencies: $deps ($(tr '\n' ';' <"$deps/manifest.txt"))"
 
+# Header-only dependencies: no build, the host's headers and CMake package
+# files (relocatable: they find their headers relative to themselves).
+headers="$build/header-deps"
+rm -rf "$headers"
+mkdir -p "$headers/include" "$headers/share/cmake"
+cp -r /usr/include/CLI /usr/include/nlohmann "$headers/include/"
+cp -r /usr/share/cmake/CLI11 /usr/share/cmake/nlohmann_json "$headers/share/cmake/"
+log "header-only dependencies: CLI11 $(version libcli11-dev), nlohmann-json $(version nlohmann-json3-dev)"
+
 # --- 3. configure and build ------------------------------------------------------------
 export WINEPREFIX="$build/wine-prefix"
 cleanup_wine() {
@@ -203,7 +214,7 @@ trap cleanup_wine EXIT
 log "configuring $build"
 cmake -S "$root" -B "$build" -G Ninja \
   "-DCMAKE_TOOLCHAIN_FILE=$toolchain" \
-  "-DPORTPOOL_MINGW_DEPS=$deps" \
+  "-DPORTPOOL_MINGW_DEPS=$deps;$headers" \
   -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG=-O0 \
   -DPORTPOOL_WERROR=ON \
@@ -253,5 +264,6 @@ log "smoke test passed"
   log "warning: no persistent wineserver (wineserver -p failed); tests may meet a restarting one"
 log "ctest under Wine (-j$jobs)"
 ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 900 \
+  --output-junit "$build/ctest-junit.xml" \
   -LE '^install$' -E '^(trace\.divergent\.|cli_smoke$)' "$@"
 log "lane done"

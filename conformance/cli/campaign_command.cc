@@ -1,35 +1,26 @@
 // `portpool campaign`: the main job. Runs the conformance suite (the
 // regression corpus, the documented cases, the surface cases and generated
 // call sequences) against a backend, shrinks every divergence to a minimal
-// trace, and writes a report folder (report.md, report.html, traces). The
-// work itself is conformance/src/campaign.cc and report.cc; this file reads
-// the options, shows progress, handles Ctrl-C and prints where the report is.
+// trace, and writes a report folder (report.md, report.html, report.json,
+// traces). The work itself is conformance/src/campaign.cc and report*.cc;
+// this file reads the options, shows progress, handles Ctrl-C and prints
+// where the report is.
 #include <atomic>
-#include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <filesystem>
-#include <iostream>
+#include <optional>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "args.h"
-#include "commands.h"
+#include "campaign_progress.h"
+#include "command.h"
+#include "options.h"
 #include "portpool/conformance/campaign.h"
 #include "portpool/conformance/report.h"
 #include "portpool/conformance/simulator_backend.h"
 #include "portpool/conformance/windows/real_machine.h"
 #include "portpool/conformance/windows/windows_backend.h"
 #include "portpool/conformance/windows/worker_pool.h"
-
-#ifdef _WIN32
-#include <io.h>
-#define PORTPOOL_ISATTY(fd) _isatty(fd)
-#else
-#include <unistd.h>
-#define PORTPOOL_ISATTY(fd) isatty(fd)  // C4996-safe: not compiled on Windows
-#endif
 
 // Set by conformance/CMakeLists.txt: the install layout's data folder
 // ("share") and the source tree the program was built from.
@@ -38,50 +29,6 @@
 #endif
 
 namespace portpool::cli {
-
-const char kCampaignUsage[] =
-    "usage: portpool campaign [--seeds N] [--time-budget SECONDS] [--seed S] [--length L]\n"
-    "                         [--backend simulator|windows] [--corpus DIR | --no-corpus]\n"
-    "                         [--sandbox START-END] [--journal FILE] [-o DIR] [--quiet]\n\n"
-    "Runs the conformance suite against a backend and writes a report folder:\n"
-    "  1. replays every trace of the regression corpus (its recorded answers must\n"
-    "     be ones the model allows), and runs each documented case's calls on the\n"
-    "     backend, checking the backend's answers;\n"
-    "  2. runs generated call sequences on the backend, one per seed, checking\n"
-    "     every answer against the model.\n"
-    "Every divergence is recorded as a trace and shrunk to a minimal one. The\n"
-    "report (report.md and a self-contained report.html) gives the verdict, the\n"
-    "figures, each divergence with its rule and source, the rule coverage and a\n"
-    "map of the port space after the first sequence. The same options give the\n"
-    "same report, but for one line of wall-clock figures.\n\n"
-    "  --seeds N            run N sequences (default 200; with --time-budget\n"
-    "                       alone, as many as fit)\n"
-    "  --time-budget SECS   start no new sequence after SECS seconds\n"
-    "  --seed S             the first sequence's seed (default 1); sequence i\n"
-    "                       uses seed S+i for its calls and the simulator\n"
-    "  --length L           steps generated per sequence (default 80)\n"
-    "  --backend NAME       simulator (default), or windows: the real API of this\n"
-    "                       machine, every model process a worker process, inside\n"
-    "                       a sandbox window, journalled (only in a build for\n"
-    "                       Windows; run it elevated; see docs/windows.md)\n"
-    "  --sandbox START-END  windows: the only ports it may reserve or bind (default:\n"
-    "                       the first clear 256 ports from 20000 up)\n"
-    "  --journal FILE       windows: every Create and Delete is written here first\n"
-    "                       (default DIR/journal.txt); 'portpool cleanup --journal\n"
-    "                       FILE' removes what a crashed run left\n"
-    "  --corpus DIR         the regression corpus (default: traces/regression of\n"
-    "                       the source tree, or share/portpool/traces/regression\n"
-    "                       of the installation)\n"
-    "  --no-corpus          skip the corpus and the documented cases\n"
-    "  -o, --out DIR        the report folder (default ./portpool-report)\n"
-    "  -q, --quiet          no progress on standard error\n\n"
-    "Ctrl-C stops at the next sequence and writes a partial report.\n\n"
-    "exit: 0 all conform, 1 a divergence (or a harness error), 2 bad options (or\n"
-    "      reservations left behind, or PORTPOOL_REQUIRE_REAL set where the real API\n"
-    "      is missing or the shell is not elevated), 3 nothing could be checked (the\n"
-    "      backend is not available here; the report says why), 130 interrupted\n"
-    "      before any divergence was found\n";
-
 namespace {
 
 // The backend is not available on this system: the report says that
@@ -123,98 +70,6 @@ class StopSignals {
   void (*previous_term_)(int);
 };
 
-std::string Grouped(int64_t n) {
-  std::string digits = absl::StrCat(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-// One progress line, rewritten in place on a terminal (at most four times a
-// second); elsewhere a plain line every few seconds and at each phase.
-class ProgressPrinter {
- public:
-  ProgressPrinter(std::ostream& err, bool tty) : err_(err), tty_(tty) {}
-
-  void Update(const conformance::CampaignProgress& p) {
-    using Phase = conformance::CampaignProgress::Phase;
-    if (g_stop.load() && !told_stop_) {
-      told_stop_ = true;
-      Line(p, true);
-      err_ << (tty_ ? "\n" : "")
-           << "portpool campaign: interrupted; finishing the current sequence and writing a "
-              "partial report (press Ctrl-C again to quit at once)\n";
-      err_.flush();
-      return;
-    }
-    const auto now = std::chrono::steady_clock::now();
-    const bool phase_changed = p.phase != last_phase_;
-    const auto interval = tty_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(5000);
-    if (p.phase != Phase::kDone && !phase_changed && now - last_ < interval) return;
-    last_ = now;
-    last_phase_ = p.phase;
-    Line(p, p.phase == Phase::kDone);
-  }
-
- private:
-  void Line(const conformance::CampaignProgress& p, bool final_line) {
-    using Phase = conformance::CampaignProgress::Phase;
-    const char* phase = "";
-    switch (p.phase) {
-      case Phase::kCorpusReplay:
-        phase = "replaying the corpus";
-        break;
-      case Phase::kDocumentedCases:
-        phase = "documented cases";
-        break;
-      case Phase::kSurfaceCases:
-        phase = "surface cases";
-        break;
-      case Phase::kSequences:
-        phase = "sequences";
-        break;
-      case Phase::kDone:
-        phase = "done";
-        break;
-    }
-    std::string line = absl::StrCat("[", phase, "] ");
-    if (p.phase == Phase::kCorpusReplay) {
-      absl::StrAppend(&line, p.corpus_traces_done, " traces replayed");
-    } else if (p.phase == Phase::kDocumentedCases) {
-      absl::StrAppend(&line, p.documented_cases_done, " cases run");
-    } else if (p.phase == Phase::kSurfaceCases) {
-      absl::StrAppend(&line, "W32-* rules checked");
-    } else {
-      absl::StrAppend(&line, Grouped(static_cast<int64_t>(p.sequences_done)));
-      if (p.sequences_total) {
-        absl::StrAppend(&line, "/", Grouped(static_cast<int64_t>(*p.sequences_total)));
-      }
-      absl::StrAppend(&line, " sequences");
-    }
-    const double rate =
-        p.elapsed_seconds > 0 ? static_cast<double>(p.calls_checked) / p.elapsed_seconds : 0;
-    absl::StrAppend(&line, ", ", Grouped(p.calls_checked), " calls checked (",
-                    Grouped(static_cast<int64_t>(rate)), "/s), ", p.divergences,
-                    p.divergences == 1 ? " divergence, " : " divergences, ",
-                    absl::StrFormat("%.1f s", p.elapsed_seconds));
-    if (tty_) {
-      err_ << "\r\033[K" << line << (final_line ? "\n" : "");
-    } else {
-      err_ << line << "\n";
-    }
-    err_.flush();
-  }
-
-  std::ostream& err_;
-  bool tty_;
-  bool told_stop_ = false;
-  std::chrono::steady_clock::time_point last_{};
-  conformance::CampaignProgress::Phase last_phase_ = conformance::CampaignProgress::Phase::kDone;
-};
-
 // The corpus a build or an installation ships, if any: the installed copy
 // next to the program first (<prefix>/bin/portpool ->
 // <prefix>/share/portpool/traces/regression), then the source tree it was
@@ -236,192 +91,218 @@ std::vector<std::string> DefaultCorpusCandidates() {
   return candidates;
 }
 
-int BadOption(std::ostream& err, absl::string_view message) {
-  err << "portpool campaign: " << message << "\n(see 'portpool campaign --help')\n";
-  return kExitBadInput;
-}
+class CampaignCommand : public Command {
+ public:
+  absl::string_view name() const override { return "campaign"; }
+
+  void Declare(CLI::App& app) override {
+    Describe(app,
+             "run the conformance suite against a backend and write a report folder\n\n"
+             "Runs the conformance suite against a backend and writes a report folder:\n"
+             "  1. replays every trace of the regression corpus (its recorded answers must\n"
+             "     be ones the model allows), and runs each documented case's calls on the\n"
+             "     backend, checking the backend's answers;\n"
+             "  2. runs generated call sequences on the backend, one per seed, checking\n"
+             "     every answer against the model.\n"
+             "Every divergence is recorded as a trace and shrunk to a minimal one. The\n"
+             "report (report.md, a self-contained report.html and report.json) gives the\n"
+             "verdict and what it shows, the figures, each divergence with its rule, its\n"
+             "source and the state before it, the rule coverage and a map of the port\n"
+             "space. The same options give the same report, but for the wall-clock\n"
+             "figures. Ctrl-C stops at the next sequence and writes a partial report.",
+             "exit: 0 all conform, 1 a divergence (or a harness error), 2 bad options (or\n"
+             "reservations left behind, or PORTPOOL_REQUIRE_REAL set where the real API is\n"
+             "missing or the shell is not elevated), 3 nothing could be checked (the\n"
+             "backend is not available here; the report says why), 130 interrupted before\n"
+             "any divergence was found");
+    seeds_option_ = AddNumber(app, "--seeds", seeds_, 1, 1'000'000'000,
+                              "run N sequences; with --time-budget alone, as many as fit");
+    AddSeconds(app, "--time-budget", time_budget_, kMaxTimeBudget,
+               "start no new sequence after SECS seconds");
+    AddSeed(app, seed_, "the first sequence's seed: sequence i uses seed S+i");
+    AddNumber(app, "--length", length_, 1, 100'000, "steps generated per sequence", "L");
+    AddChoice(app, "--backend", backend_, {"simulator", "windows"},
+              "the backend; windows: the real API of this machine, every model\n"
+              "process a worker process, inside a sandbox window, journalled (only in\n"
+              "a build for Windows; run it elevated; docs/windows.md)");
+    sandbox_option_ = AddText(app, "--sandbox", sandbox_, "START-END",
+                              "windows: the only ports it may reserve or bind (default: the\n"
+                              "first clear 256 ports from 20000 up)");
+    journal_option_ = AddText(app, "--journal", journal_, "FILE",
+                              "windows: every Create and Delete is written here first (default\n"
+                              "DIR/journal.txt); 'portpool cleanup --journal FILE' removes\n"
+                              "what a crashed run left");
+    AddInputFolder(app, "--corpus", corpus_,
+                   "the regression corpus (default: traces/regression of the source\n"
+                   "tree, or share/portpool/traces/regression of the installation)");
+    AddFlag(app, "--no-corpus", no_corpus_, "skip the corpus and the documented cases");
+    AddOutputFolder(app, output_, "the report folder");
+    AddFlag(app, "-q,--quiet", quiet_, "no progress on standard error");
+  }
+
+  int Run(Context& context) override {
+    if (!corpus_.empty() && no_corpus_) {
+      return context.Fail("give --corpus DIR or --no-corpus, not both");
+    }
+    conformance::CampaignOptions options;
+    options.backend_name = backend_;
+    if (backend_ == "simulator") {
+      options.make_backend = [](uint64_t s) -> std::unique_ptr<conformance::Backend> {
+        return std::make_unique<conformance::SimulatorBackend>(s);
+      };
+    } else {
+#ifndef _WIN32
+      return context.Fail(
+          "--backend windows runs only in a build for Windows (this portpool was built for "
+          "another system); use --backend simulator here, and see docs/windows.md");
+#endif
+    }
+    if (backend_ != "windows" && (sandbox_option_->count() > 0 || journal_option_->count() > 0)) {
+      return context.Fail("--sandbox and --journal are for --backend windows");
+    }
+    // The simulator's own promises (fresh tokens after a reboot) and its
+    // Win32-shaped surface are checked only on the simulator.
+    options.checker.simulator_contract = backend_ == "simulator";
+    options.surface_cases = backend_ == "simulator";
+    options.first_seed = seed_;
+    options.length = static_cast<int>(length_);
+    options.time_budget_seconds = time_budget_;
+    options.seeds = time_budget_ && seeds_option_->count() == 0 ? std::nullopt
+                                                                : std::optional<uint64_t>(seeds_);
+    options.tool = context.tool();
+
+    if (!corpus_.empty()) {
+      options.corpus_dir = corpus_;
+    } else if (!no_corpus_) {
+      std::string looked;
+      for (const std::string& candidate : DefaultCorpusCandidates()) {
+        std::error_code error;
+        if (std::filesystem::is_directory(candidate, error)) {
+          options.corpus_dir = std::filesystem::path(candidate).lexically_normal().string();
+          options.corpus_is_default = true;
+          break;
+        }
+        absl::StrAppend(&looked, looked.empty() ? "" : ", ", candidate);
+      }
+      if (options.corpus_dir.empty()) {
+        return context.Fail(absl::StrCat("no regression corpus found (looked in ",
+                                         looked.empty() ? "no place" : looked,
+                                         "); give --corpus DIR, or --no-corpus to skip it"));
+      }
+    }
+    {
+      std::error_code error;
+      std::filesystem::create_directories(output_, error);
+      if (error || !std::filesystem::is_directory(output_)) {
+        return context.Fail(absl::StrCat("--output: cannot create the report folder ", output_,
+                                         error ? ": " + error.message() : ""));
+      }
+    }
+
+    // The real machine: worker processes of this program, the sandbox, the
+    // journal (conformance/windows/real_machine.h).
+    std::shared_ptr<std::vector<conformance::PendingReservation>> left;
+    std::string journal_path;
+#ifdef _WIN32
+    if (backend_ == "windows") {
+      journal_path =
+          journal_.empty() ? (std::filesystem::path(output_) / "journal.txt").string() : journal_;
+      absl::StatusOr<std::string> program = conformance::CurrentProgramPath();
+      absl::StatusOr<conformance::RealMachineRun> run =
+          program.ok() ? conformance::SetUpWindowsCampaign(
+                             *program,
+                             sandbox_.empty() ? std::nullopt : std::optional<std::string>(sandbox_),
+                             journal_path, options)
+                       : absl::StatusOr<conformance::RealMachineRun>(program.status());
+      if (!run.ok()) return context.Fail(run.status().message());
+      left = run->left;
+    }
+#endif
+
+    StopSignals signals;
+    options.stop = &g_stop;
+    ProgressPrinter progress(context.err(), StderrIsSmartTerminal());
+    if (!quiet_) {
+      options.on_progress = [&progress](const conformance::CampaignProgress& p) {
+        if (g_stop.load()) progress.Interrupted();
+        progress.Update(p);
+      };
+    }
+
+    absl::StatusOr<conformance::CampaignResult> result = conformance::RunCampaign(options);
+    if (!result.ok()) return context.Fail(result.status().message());
+    absl::StatusOr<conformance::ReportFiles> files = conformance::WriteReport(*result, output_);
+    if (!files.ok()) return context.Fail(files.status().message());
+    PrintSummary(context, *result, *files);
+
+    const conformance::CampaignResult& r = *result;
+    if (left && !left->empty()) {
+      return context.Fail(absl::StrCat(left->size(),
+                                       " reservation(s) the run created could not be deleted; "
+                                       "run 'portpool cleanup --journal ",
+                                       journal_path, "'"));
+    }
+    if (r.unavailable) return kExitNothingChecked;
+    if (!r.conforms()) return kExitDivergence;
+    if (r.stop == conformance::CampaignResult::Stop::kInterrupted) {
+      return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
+    }
+    return kExitOk;
+  }
+
+ private:
+  // The longest --time-budget: 10^7 s, about 116 days.
+  static constexpr double kMaxTimeBudget = 1e7;
+
+  void PrintSummary(Context& context, const conformance::CampaignResult& r,
+                    const conformance::ReportFiles& files) {
+    std::ostream& out = context.out();
+    out << "portpool campaign: " << conformance::VerdictLine(r) << "\n";
+    out << "  " << Grouped(r.sequences) << " sequences";
+    if (r.sequences > 0) {
+      out << " (seeds " << r.first_seed << "-" << r.first_seed + r.sequences - 1 << ")";
+    }
+    out << ", " << Grouped(static_cast<uint64_t>(r.calls_checked())) << " calls checked, "
+        << r.corpus_traces << " corpus traces replayed, " << r.documented_cases
+        << " documented cases run\n";
+    out << "  " << r.divergence_count << (r.divergence_count == 1 ? " divergence" : " divergences")
+        << ", " << r.errors.size() << " harness errors; " << conformance::RulesChecked(r) << " of "
+        << RuleCatalogue().size() << " rules checked\n";
+    out << absl::StrFormat("  %s, %s calls/s\n", conformance::WallClockText(r),
+                           conformance::CallsPerSecondText(r));
+    for (size_t i = 0; i < r.divergences.size(); ++i) {
+      const conformance::CampaignDivergence& d = r.divergences[i];
+      out << "  divergence " << i + 1 << ": "
+          << (d.divergence.rules.empty() ? "(no rule)" : d.divergence.rules.front().id)
+          << ", found by " << d.found_by << "; minimal trace "
+          << (std::filesystem::path(output_) / conformance::DivergenceFileName(i)).string() << " ("
+          << d.minimal.steps.size() << " steps)\n";
+    }
+    if (r.stop == conformance::CampaignResult::Stop::kInterrupted) {
+      out << "  interrupted: the report is partial\n";
+    }
+    out << "report: " << files.markdown << "\n        " << files.html << "\n        " << files.json
+        << "\n";
+  }
+
+  uint64_t seeds_ = 200;
+  std::optional<double> time_budget_;
+  uint64_t seed_ = 1;
+  uint64_t length_ = 80;
+  std::string backend_ = "simulator";
+  std::string sandbox_;
+  std::string journal_;
+  std::string corpus_;
+  bool no_corpus_ = false;
+  std::string output_ = "portpool-report";
+  bool quiet_ = false;
+  CLI::Option* seeds_option_ = nullptr;
+  CLI::Option* sandbox_option_ = nullptr;
+  CLI::Option* journal_option_ = nullptr;
+};
 
 }  // namespace
 
-int RunCampaign(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  auto args = Args::Parse(raw, {{"seeds", "", true},
-                                {"time-budget", "", true},
-                                {"seed", "", true},
-                                {"length", "", true},
-                                {"backend", "", true},
-                                {"corpus", "", true},
-                                {"no-corpus", "", false},
-                                {"sandbox", "", true},
-                                {"journal", "", true},
-                                {"out", "o", true},
-                                {"quiet", "q", false}});
-  if (!args.ok()) return BadOption(err, args.status().message());
-  if (!args->positional().empty()) {
-    return BadOption(err, absl::StrCat("unexpected argument '", args->positional()[0], "'"));
-  }
-  auto seeds = args->GetNumber("seeds", 200, 1, 1'000'000'000);
-  auto seed = args->GetNumber("seed", 1, 0, UINT64_MAX);
-  auto length = args->GetNumber("length", 80, 1, 100'000);
-  for (const absl::Status* status : {&seeds.status(), &seed.status(), &length.status()}) {
-    if (!status->ok()) return BadOption(err, status->message());
-  }
-  std::optional<double> budget;
-  if (auto text = args->Get("time-budget")) {
-    double value = 0;
-    if (!absl::SimpleAtod(*text, &value) || !(value > 0) || value > 1e7) {
-      return BadOption(err, absl::StrCat("--time-budget must be a number of seconds above 0, "
-                                         "not '",
-                                         *text, "'"));
-    }
-    budget = value;
-  }
-
-  conformance::CampaignOptions options;
-  options.backend_name = args->Get("backend").value_or("simulator");
-  if (options.backend_name == "simulator") {
-    options.make_backend = [](uint64_t s) -> std::unique_ptr<conformance::Backend> {
-      return std::make_unique<conformance::SimulatorBackend>(s);
-    };
-  } else if (options.backend_name == "windows") {
-#ifndef _WIN32
-    return BadOption(err,
-                     "--backend windows runs only in a build for Windows (this portpool was "
-                     "built for another system); use --backend simulator here, and see "
-                     "docs/windows.md");
-#endif
-  } else {
-    return BadOption(err, absl::StrCat("unknown --backend '", options.backend_name,
-                                       "': choose simulator or windows"));
-  }
-  if (options.backend_name != "windows" && (args->Has("sandbox") || args->Has("journal"))) {
-    return BadOption(err, "--sandbox and --journal are for --backend windows");
-  }
-  // The simulator's own promises (fresh tokens after a reboot) and its
-  // Win32-shaped surface are checked only on the simulator.
-  options.checker.simulator_contract = options.backend_name == "simulator";
-  options.surface_cases = options.backend_name == "simulator";
-  options.first_seed = *seed;
-  options.length = static_cast<int>(*length);
-  options.time_budget_seconds = budget;
-  options.seeds = budget && !args->Has("seeds") ? std::nullopt : std::optional<uint64_t>(*seeds);
-
-  if (args->Has("corpus") && args->Has("no-corpus")) {
-    return BadOption(err, "give --corpus DIR or --no-corpus, not both");
-  }
-  if (auto corpus = args->Get("corpus")) {
-    std::error_code error;
-    if (!std::filesystem::is_directory(*corpus, error)) {
-      return BadOption(err, absl::StrCat("--corpus '", *corpus, "' is not a folder"));
-    }
-    options.corpus_dir = *corpus;
-  } else if (!args->Has("no-corpus")) {
-    std::string looked;
-    for (const std::string& candidate : DefaultCorpusCandidates()) {
-      std::error_code error;
-      if (std::filesystem::is_directory(candidate, error)) {
-        options.corpus_dir = std::filesystem::path(candidate).lexically_normal().string();
-        break;
-      }
-      absl::StrAppend(&looked, looked.empty() ? "" : ", ", candidate);
-    }
-    if (options.corpus_dir.empty()) {
-      return BadOption(err, absl::StrCat("no regression corpus found (looked in ",
-                                         looked.empty() ? "no place" : looked,
-                                         "); give --corpus DIR, or --no-corpus to skip it"));
-    }
-  }
-
-  const std::string out_dir = args->Get("out").value_or("portpool-report");
-  {
-    std::error_code error;
-    std::filesystem::create_directories(out_dir, error);
-    if (error || !std::filesystem::is_directory(out_dir)) {
-      return BadOption(err, absl::StrCat("cannot create the report folder --out '", out_dir, "'",
-                                         error ? ": " + error.message() : ""));
-    }
-  }
-
-  // The real machine: worker processes of this program, the sandbox, the
-  // journal (conformance/windows/real_machine.h).
-  std::shared_ptr<std::vector<conformance::PendingReservation>> left;
-  std::string journal_path;
-#ifdef _WIN32
-  if (options.backend_name == "windows") {
-    journal_path =
-        args->Get("journal").value_or((std::filesystem::path(out_dir) / "journal.txt").string());
-    absl::StatusOr<std::string> program = conformance::CurrentProgramPath();
-    absl::StatusOr<conformance::RealMachineRun> run =
-        program.ok() ? conformance::SetUpWindowsCampaign(*program, args->Get("sandbox"),
-                                                         journal_path, options)
-                     : absl::StatusOr<conformance::RealMachineRun>(program.status());
-    if (!run.ok()) {
-      err << "portpool campaign: " << run.status().message() << "\n";
-      return kExitBadInput;
-    }
-    left = run->left;
-  }
-#endif
-
-  StopSignals signals;
-  options.stop = &g_stop;
-  const bool tty = &err == &std::cerr && PORTPOOL_ISATTY(2);
-  ProgressPrinter progress(err, tty);
-  if (!args->Has("quiet")) {
-    options.on_progress = [&progress](const conformance::CampaignProgress& p) {
-      progress.Update(p);
-    };
-  }
-
-  absl::StatusOr<conformance::CampaignResult> result = conformance::RunCampaign(options);
-  if (!result.ok()) {
-    err << "portpool campaign: " << result.status().message() << "\n";
-    return kExitBadInput;
-  }
-  absl::StatusOr<conformance::ReportFiles> files = conformance::WriteReport(*result, out_dir);
-  if (!files.ok()) {
-    err << "portpool campaign: " << files.status().message() << "\n";
-    return kExitBadInput;
-  }
-
-  const conformance::CampaignResult& r = *result;
-  out << "portpool campaign: " << conformance::VerdictWord(r) << "\n";
-  out << "  " << Grouped(static_cast<int64_t>(r.sequences)) << " sequences";
-  if (r.sequences > 0)
-    out << " (seeds " << r.first_seed << "-" << r.first_seed + r.sequences - 1 << ")";
-  out << ", " << Grouped(r.calls_checked()) << " calls checked, " << r.corpus_traces
-      << " corpus traces replayed, " << r.documented_cases << " documented cases run\n";
-  out << "  " << r.divergence_count << (r.divergence_count == 1 ? " divergence" : " divergences")
-      << ", " << r.errors.size() << " harness errors; "
-      << RuleCatalogue().size() - r.coverage.Unchecked().size() << " of " << RuleCatalogue().size()
-      << " rules checked\n";
-  out << absl::StrFormat("  %.1f s, %s calls/s\n", r.timing.seconds,
-                         Grouped(static_cast<int64_t>(r.timing.calls_per_second)));
-  for (size_t i = 0; i < r.divergences.size(); ++i) {
-    const conformance::CampaignDivergence& d = r.divergences[i];
-    out << "  divergence " << i + 1 << ": "
-        << (d.divergence.rules.empty() ? "(no rule)" : d.divergence.rules.front().id)
-        << ", found by " << d.found_by << "; minimal trace "
-        << (std::filesystem::path(out_dir) / conformance::DivergenceFileName(i)).string() << " ("
-        << d.minimal.steps.size() << " steps)\n";
-  }
-  if (r.stop == conformance::CampaignResult::Stop::kInterrupted) {
-    out << "  interrupted: the report is partial\n";
-  }
-  out << "report: " << files->markdown << "\n        " << files->html << "\n";
-
-  if (left && !left->empty()) {
-    err << "portpool campaign: " << left->size()
-        << " reservation(s) the run created could not be deleted; run 'portpool cleanup "
-           "--journal "
-        << journal_path << "'\n";
-    return kExitBadInput;
-  }
-  if (r.unavailable) return kExitNothingChecked;
-  if (!r.conforms()) return kExitDivergence;
-  if (r.stop == conformance::CampaignResult::Stop::kInterrupted) {
-    return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
-  }
-  return kExitOk;
-}
+std::unique_ptr<Command> MakeCampaignCommand() { return std::make_unique<CampaignCommand>(); }
 
 }  // namespace portpool::cli

@@ -1,73 +1,75 @@
-// `portpool demo`: the main job until the campaign runner exists. A seeded
-// random workload on the simulator, with a reboot in the middle; every call
-// is printed with its answer and the rule that decided it, and the end state
-// in the layout of `netsh int ipv4 show excludedportrange`.
+// `portpool demo`: a seeded random workload on the simulator, with a reboot
+// in the middle; every call is printed with its answer and the rule that
+// decided it, and the end state in the layout of `netsh int ipv4 show
+// excludedportrange`.
 #include <iomanip>
 
-#include "args.h"
-#include "commands.h"
+#include "absl/strings/str_cat.h"
+#include "command.h"
+#include "options.h"
 #include "portpool/machine.h"
 #include "portpool/netsh_listing.h"
 #include "portpool/traces/workload.h"
 
 namespace portpool::cli {
+namespace {
 
-const char kDemoUsage[] =
-    "usage: portpool demo [--seed N] [--calls K] [--persistent-only]\n\n"
-    "Runs K random calls (default 40) against the simulator seeded with N\n"
-    "(default 42), rebooting half-way, and prints each call, its answer and\n"
-    "the rule that decided it, then each protocol's reservations as netsh\n"
-    "shows them. The same seed prints the same run.\n";
+class DemoCommand : public Command {
+ public:
+  absl::string_view name() const override { return "demo"; }
 
-int RunDemo(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  auto args =
-      Args::Parse(raw, {{"seed", "", true}, {"calls", "", true}, {"persistent-only", "", false}});
-  if (!args.ok()) {
-    err << "portpool demo: " << args.status().message() << "\n" << kDemoUsage;
-    return kExitBadInput;
+  void Declare(CLI::App& app) override {
+    Describe(app,
+             "print a seeded run of random calls, with a reboot, call by call\n\n"
+             "Runs K random calls against the simulator seeded with S, rebooting\n"
+             "half-way, and prints each call, its answer and the rule that decided it,\n"
+             "then each protocol's reservations as netsh shows them. The same seed\n"
+             "prints the same run. 'portpool simulate' writes such a run as a trace.",
+             "exit: 0 printed, 1 an internal error of the simulator, 2 bad usage");
+    AddWorkloadOptions(app, workload_);
   }
-  auto seed = args->GetNumber("seed", 42, 0, UINT64_MAX);
-  auto calls = args->GetNumber("calls", 40, 1, 1000000);
-  for (const auto* status : {&seed.status(), &calls.status()}) {
-    if (!status->ok()) {
-      err << "portpool demo: " << status->message() << "\n";
-      return kExitBadInput;
+
+  int Run(Context& context) override {
+    std::ostream& out = context.out();
+    Machine machine(workload_.seed);
+    traces::WorkloadOptions options;
+    options.seed = workload_.seed;
+    options.sockets = !workload_.persistent_only;
+    options.reboot_at = static_cast<int>(workload_.calls / 2);
+    traces::Workload workload(options);
+
+    out << "portpool demo: seed " << workload_.seed << ", " << workload_.calls
+        << " calls, reboot at call " << options.reboot_at + 1 << "\n\n";
+    for (uint64_t i = 0; i < workload_.calls; ++i) {
+      const Call call = workload.Next(machine);
+      RuleId rule;
+      auto outcome = machine.Run(call, &rule);
+      if (!outcome.ok()) {  // the workload only names live processes
+        context.Say(
+            absl::StrCat("internal error at call ", i + 1, ": ", outcome.status().message()));
+        return kExitDivergence;
+      }
+      workload.Observe(call, *outcome);
+      out << std::setw(4) << i + 1 << "  " << DescribeCall(call) << "\n      -> "
+          << DescribeOutcome(*outcome) << "   [" << rule << "]\n";
+      if (std::holds_alternative<call::Reboot>(call)) {
+        out << "      (boot " << machine.boot() << ": every process ended; persistent "
+            << "reservations kept, with new tokens)\n";
+      }
     }
-  }
-  if (!args->positional().empty()) {
-    err << "portpool demo: unexpected argument '" << args->positional()[0] << "'\n";
-    return kExitBadInput;
+    for (Protocol protocol : kAllProtocols) {
+      out << FormatExcludedPortRanges(machine, protocol)
+          << FormatDynamicPortRange(machine, protocol);
+    }
+    return kExitOk;
   }
 
-  Machine machine(*seed);
-  traces::WorkloadOptions options;
-  options.seed = *seed;
-  options.sockets = !args->Has("persistent-only");
-  options.reboot_at = static_cast<int>(*calls / 2);
-  traces::Workload workload(options);
+ private:
+  WorkloadFlags workload_;
+};
 
-  out << "portpool demo: seed " << *seed << ", " << *calls << " calls, reboot at call "
-      << options.reboot_at + 1 << "\n\n";
-  for (uint64_t i = 0; i < *calls; ++i) {
-    const Call call = workload.Next(machine);
-    RuleId rule;
-    auto outcome = machine.Run(call, &rule);
-    if (!outcome.ok()) {  // the workload only names live processes
-      err << "portpool demo: internal error at call " << i + 1 << ": " << outcome.status() << "\n";
-      return kExitDivergence;
-    }
-    workload.Observe(call, *outcome);
-    out << std::setw(4) << i + 1 << "  " << DescribeCall(call) << "\n      -> "
-        << DescribeOutcome(*outcome) << "   [" << rule << "]\n";
-    if (std::holds_alternative<call::Reboot>(call)) {
-      out << "      (boot " << machine.boot() << ": every process ended; persistent "
-          << "reservations kept, with new tokens)\n";
-    }
-  }
-  for (Protocol protocol : kAllProtocols) {
-    out << FormatExcludedPortRanges(machine, protocol) << FormatDynamicPortRange(machine, protocol);
-  }
-  return kExitOk;
-}
+}  // namespace
+
+std::unique_ptr<Command> MakeDemoCommand() { return std::make_unique<DemoCommand>(); }
 
 }  // namespace portpool::cli

@@ -3,38 +3,34 @@
 // campaign finds becomes a trace to replay, shrink and keep in
 // traces/regression/.
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "args.h"
-#include "commands.h"
+#include "command.h"
+#include "files.h"
+#include "options.h"
+#include "portpool/traces/parse.h"
 #include "trace_io.h"
 #ifdef PORTPOOL_HAVE_FUZZ
 #include "portpool/fuzz/input_trace.h"
 #endif
 
 namespace portpool::cli {
-
-const char kFromFuzzUsage[] =
-    "usage: portpool from-fuzz [--target NAME] FILE [-o OUT]\n\n"
-    "Writes the trace that the fuzzer input FILE (a crash-*, leak-* or\n"
-    "timeout-* file, or any corpus file) stands for, to OUT or standard output:\n"
-    "  calls    the decoded calls with the simulator's answers\n"
-    "  win32    what the Win32 surface passed to the model, with its answers\n"
-    "           (raw calls it answered itself appear as comments)\n"
-    "  checker  the checked calls with their fuzzed answers, the divergent last\n"
-    "  parser   the input itself, which is trace text already\n"
-    "Without --target, NAME is taken from FILE's path (scripts/fuzz.sh keeps\n"
-    "findings in .../findings/NAME/ and corpora in fuzz/corpus/NAME/).\n"
-    "Replay the trace with 'portpool replay', shrink it with 'portpool shrink'.\n\n"
-    "  --target NAME       calls, parser, win32 or checker\n"
-    "  -o, --output OUT    where to write the trace\n\n"
-    "exit: 0 written, 2 bad usage, FILE unreadable, or not a trace (parser)\n";
-
 namespace {
+
+// A fuzzer input is at most this big; libFuzzer's default -max_len is 4096.
+constexpr uint64_t kMaxInputBytes = uint64_t{16} << 20;
+
+// The fuzz targets (fuzz/targets/), as `--target` accepts them.
+std::vector<std::string> Targets() {
+#ifdef PORTPOOL_HAVE_FUZZ
+  return fuzz::TargetNames();
+#else
+  return {"calls", "parser", "win32", "checker"};
+#endif
+}
 
 #ifdef PORTPOOL_HAVE_FUZZ
 // The target a path names: a folder called like one (findings/calls/...).
@@ -42,7 +38,7 @@ std::string TargetFromPath(const std::string& path) {
   std::string found;
   size_t begin = 0;
   while (begin <= path.size()) {
-    size_t end = path.find('/', begin);
+    size_t end = path.find_first_of("/\\", begin);
     if (end == std::string::npos) end = path.size();
     const std::string part = path.substr(begin, end - begin);
     for (const std::string& name : fuzz::TargetNames()) {
@@ -54,70 +50,78 @@ std::string TargetFromPath(const std::string& path) {
 }
 #endif
 
+class FromFuzzCommand : public Command {
+ public:
+  absl::string_view name() const override { return "from-fuzz"; }
+
+  void Declare(CLI::App& app) override {
+    Describe(app,
+             "write the trace a fuzzer input (a crash file) stands for\n\n"
+             "Writes the trace that the fuzzer input FILE (a crash-*, leak-* or\n"
+             "timeout-* file, or any corpus file) stands for:\n"
+             "  calls    the decoded calls with the simulator's answers\n"
+             "  win32    what the Win32 surface passed to the model, with its answers\n"
+             "           (raw calls it answered itself appear as comments)\n"
+             "  checker  the checked calls with their fuzzed answers, the divergent last\n"
+             "  parser   the input itself, which is trace text already (written as is)\n"
+             "Without --target, NAME is taken from FILE's path (scripts/fuzz.sh keeps\n"
+             "findings in .../findings/NAME/ and corpora in fuzz/corpus/NAME/).\n"
+             "Replay the trace with 'portpool replay', shrink it with 'portpool shrink'.",
+             "exit: 0 written, 2 bad usage, FILE unreadable (or a folder), or not a\n"
+             "trace (parser)");
+    AddInputFile(app, file_, "the fuzzer input");
+    AddChoice(app, "--target", target_, Targets(), "the fuzz target the input is for");
+    AddOutputFile(app, output_, "where to write the trace");
+  }
+
+  int Run(Context& context) override {
+#ifndef PORTPOOL_HAVE_FUZZ
+    return context.Fail(
+        "this portpool was built without fuzz support (clang's fuzzer/FuzzedDataProvider.h "
+        "was not found when it was configured; install clang and configure again)");
+#else
+    std::string target = target_.empty() ? TargetFromPath(file_) : target_;
+    if (target.empty()) {
+      return context.Fail(absl::StrCat("cannot tell the target from the path '", file_,
+                                       "'; give --target (",
+                                       absl::StrJoin(fuzz::TargetNames(), ", "), ")"));
+    }
+    // The same reader as every other input: `-`, folders, system reasons.
+    absl::StatusOr<std::string> bytes = ReadInput(file_, kMaxInputBytes);
+    if (!bytes.ok()) return context.Fail(bytes.status().message());
+    auto text = fuzz::InputTrace(
+        target, absl::MakeSpan(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+    if (!text.ok()) {
+      // Only a parser input can fail: it is not a trace.
+      return context.Fail(absl::StrCat(InputName(file_),
+                                       " is not a trace, so it is its own regression input "
+                                       "(keep it in fuzz/corpus/parser/): ",
+                                       text.status().message()));
+    }
+    absl::Status written;
+    if (target == "parser") {
+      // The input is the reproducer: byte for byte, no provenance added.
+      written = WriteOutput(output_, *text, context.out());
+    } else {
+      auto trace = traces::Parse(*text, InputName(file_));
+      written = trace.ok() ? WriteTrace(context, *std::move(trace), output_)
+                           : WriteOutput(output_, *text, context.out());
+    }
+    if (!written.ok()) return context.Fail(written.message());
+    context.Say(absl::StrCat("wrote the ", target, " trace of ", InputName(file_), " to ",
+                             output_ == "-" ? "standard output" : output_));
+    return kExitOk;
+#endif
+  }
+
+ private:
+  std::string file_;
+  std::string target_;
+  std::string output_ = "-";
+};
+
 }  // namespace
 
-int RunFromFuzz(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  auto args = Args::Parse(raw, {{"target", "", true}, {"output", "o", true}});
-  if (!args.ok()) {
-    err << "portpool from-fuzz: " << args.status().message() << "\n" << kFromFuzzUsage;
-    return kExitBadInput;
-  }
-  if (args->positional().size() != 1) {
-    err << "portpool from-fuzz: give exactly one input FILE\n" << kFromFuzzUsage;
-    return kExitBadInput;
-  }
-#ifndef PORTPOOL_HAVE_FUZZ
-  (void)out;
-  err << "portpool from-fuzz: this portpool was built without fuzz support (clang's "
-         "fuzzer/FuzzedDataProvider.h was not found when it was configured; install clang "
-         "and configure again)\n";
-  return kExitBadInput;
-#else
-  const std::string& file = args->positional()[0];
-  std::string target = args->Get("target").value_or(TargetFromPath(file));
-  if (target.empty()) {
-    err << "portpool from-fuzz: cannot tell the target from the path '" << file
-        << "'; give --target (" << absl::StrJoin(fuzz::TargetNames(), ", ") << ")\n";
-    return kExitBadInput;
-  }
-  const std::vector<std::string>& names = fuzz::TargetNames();
-  if (std::find(names.begin(), names.end(), target) == names.end()) {
-    err << "portpool from-fuzz: --target: unknown target '" << target << "'; expected one of "
-        << absl::StrJoin(names, ", ") << "\n";
-    return kExitBadInput;
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    err << "portpool from-fuzz: cannot read '" << file << "'\n";
-    return kExitBadInput;
-  }
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
-                                std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    err << "portpool from-fuzz: error reading '" << file << "'\n";
-    return kExitBadInput;
-  }
-  auto text = fuzz::InputTrace(
-      target, absl::MakeSpan(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-  if (!text.ok()) {
-    // Only a parser input can fail: it is not a trace.
-    err << "portpool from-fuzz: " << file
-        << " is not a trace, so it is its own regression input (keep it in "
-           "fuzz/corpus/parser/): "
-        << text.status().message() << "\n";
-    return kExitBadInput;
-  }
-  const auto output = args->Get("output");
-  if (output && *output != "-") {
-    if (absl::Status written = WriteFile(*output, *text); !written.ok()) {
-      err << "portpool from-fuzz: " << written.message() << "\n";
-      return kExitBadInput;
-    }
-    return kExitOk;
-  }
-  out << *text;
-  return kExitOk;
-#endif
-}
+std::unique_ptr<Command> MakeFromFuzzCommand() { return std::make_unique<FromFuzzCommand>(); }
 
 }  // namespace portpool::cli

@@ -1,54 +1,59 @@
 // `portpool matrix DIR...`: the behaviour table across Windows builds
 // (conformance/matrix.h) from the recorded probe traces of several runs.
+#include <memory>
 #include <string>
+#include <vector>
 
-#include "args.h"
-#include "commands.h"
+#include "absl/strings/str_cat.h"
+#include "command.h"
+#include "options.h"
 #include "portpool/conformance/matrix.h"
 
 namespace portpool::cli {
+namespace {
 
-const char kMatrixUsage[] =
-    "usage: portpool matrix DIR... [-o OUT] [--quiet]\n\n"
-    "Puts the recorded probe traces of several runs side by side. Each DIR holds\n"
-    "one run's recordings (the *.trace files `portpool record` wrote for\n"
-    "traces/probes/ on one machine; CI uploads them as windows-real-IMAGE/\n"
-    "recorded/), whose provenance names the Windows build. For each unknown of\n"
-    "docs/semantics.md section 4, each probe and each step, the table gives the\n"
-    "answer every build gave and the answers the model allows; where the model\n"
-    "leaves a step open and every build answered alike, it says which allowed\n"
-    "answer Windows gives. Writes OUT/matrix.md and OUT/matrix.html and prints\n"
-    "the Markdown.\n\n"
-    "  -o, --out OUT   the folder to write (default ./portpool-matrix)\n"
-    "  -q, --quiet     do not print the Markdown\n\n"
-    "exit: 0 written; 1 written, and some recorded answer is one the model does\n"
-    "not allow; 2 bad usage, or a folder without traces or with a trace that\n"
-    "does not parse\n";
+class MatrixCommand : public Command {
+ public:
+  absl::string_view name() const override { return "matrix"; }
 
-int RunMatrix(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  auto args = Args::Parse(raw, {{"out", "o", true}, {"quiet", "q", false}});
-  if (!args.ok() || args->positional().empty()) {
-    err << "portpool matrix: "
-        << (args.ok() ? std::string("give at least one folder of recorded traces")
-                      : std::string(args.status().message()))
-        << "\n"
-        << kMatrixUsage;
-    return kExitBadInput;
+  void Declare(CLI::App& app) override {
+    Describe(app,
+             "tabulate recorded probe traces of several Windows builds, per unknown\n\n"
+             "Puts the recorded probe traces of several runs side by side. Each DIR holds\n"
+             "one run's recordings (the *.trace files 'portpool record' wrote for\n"
+             "traces/probes/ on one machine; CI uploads them as windows-real-IMAGE/\n"
+             "recorded/), whose provenance names the Windows build. For each unknown of\n"
+             "docs/semantics.md section 4, each probe and each step, the table gives the\n"
+             "answer every build gave and the answers the model allows; where the model\n"
+             "leaves a step open and every build answered alike, it says which allowed\n"
+             "answer Windows gives. Writes OUT/matrix.md and OUT/matrix.html and prints\n"
+             "the Markdown.",
+             "exit: 0 written; 1 written, and some recorded answer is one the model does\n"
+             "not allow; 2 bad usage, or a folder without traces or with a trace that\n"
+             "does not parse");
+    app.add_option("DIR", folders_, "one run's folder of recorded *.trace files")->required();
+    AddOutputFolder(app, output_, "the folder to write matrix.md and matrix.html in");
+    AddFlag(app, "-q,--quiet", quiet_, "do not print the Markdown");
   }
-  absl::StatusOr<conformance::Matrix> matrix = conformance::ReadMatrix(args->positional());
-  if (!matrix.ok()) {
-    err << "portpool matrix: " << matrix.status().message() << "\n";
-    return kExitBadInput;
+
+  int Run(Context& context) override {
+    absl::StatusOr<conformance::Matrix> matrix = conformance::ReadMatrix(folders_);
+    if (!matrix.ok()) return context.Fail(matrix.status().message());
+    absl::StatusOr<conformance::MatrixFiles> files = conformance::WriteMatrix(*matrix, output_);
+    if (!files.ok()) return context.Fail(files.status().message());
+    if (!quiet_) context.out() << conformance::MatrixMarkdown(*matrix);
+    context.Say(absl::StrCat("wrote ", files->markdown, " and ", files->html));
+    return matrix->not_allowed > 0 ? kExitDivergence : kExitOk;
   }
-  absl::StatusOr<conformance::MatrixFiles> files =
-      conformance::WriteMatrix(*matrix, args->Get("out").value_or("portpool-matrix"));
-  if (!files.ok()) {
-    err << "portpool matrix: " << files.status().message() << "\n";
-    return kExitBadInput;
-  }
-  if (!args->Has("quiet")) out << conformance::MatrixMarkdown(*matrix);
-  err << "portpool matrix: wrote " << files->markdown << " and " << files->html << "\n";
-  return matrix->not_allowed > 0 ? kExitDivergence : kExitOk;
-}
+
+ private:
+  std::vector<std::string> folders_;
+  std::string output_ = "portpool-matrix";
+  bool quiet_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeMatrixCommand() { return std::make_unique<MatrixCommand>(); }
 
 }  // namespace portpool::cli

@@ -1,91 +1,93 @@
 // `portpool shrink FILE -o OUT`: cuts a divergent trace down to a minimal
 // one that still diverges (delta debugging, see portpool/traces/shrink.h).
-#include "args.h"
-#include "commands.h"
+#include "absl/strings/str_cat.h"
+#include "command.h"
+#include "files.h"
+#include "options.h"
 #include "portpool/traces/parse.h"
 #include "portpool/traces/print.h"
+#include "portpool/traces/provenance.h"
 #include "portpool/traces/shrink.h"
 #include "trace_io.h"
 
 namespace portpool::cli {
+namespace {
 
-const char kShrinkUsage[] =
-    "usage: portpool shrink FILE [-o OUT] [--any-divergence] [--max-replays N]\n\n"
-    "FILE must diverge from the model (see 'portpool replay'). Removes steps\n"
-    "for as long as the rest still diverges in the same way (at the same step,\n"
-    "under the same rules), until no single step can go, and writes the result\n"
-    "to OUT (default: standard output) with a provenance line 'shrunk from\n"
-    "FILE'. Prints the step counts before and after, and the divergence.\n\n"
-    "  -o, --output OUT     where to write the shrunk trace\n"
-    "  --any-divergence     accept any divergence, even of another step (may\n"
-    "                       shrink further, but to a fault of its own making)\n"
-    "  --max-replays N      give up after N candidate replays (default 100000;\n"
-    "                       0: never), keeping the smallest trace found\n\n"
-    "exit: 0 shrunk, 2 FILE conforms (nothing to shrink), is bad input, or usage\n";
+class ShrinkCommand : public Command {
+ public:
+  absl::string_view name() const override { return "shrink"; }
 
-int RunShrink(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  auto args = Args::Parse(
-      raw, {{"output", "o", true}, {"any-divergence", "", false}, {"max-replays", "", true}});
-  if (!args.ok()) {
-    err << "portpool shrink: " << args.status().message() << "\n" << kShrinkUsage;
-    return kExitBadInput;
+  void Declare(CLI::App& app) override {
+    Describe(app,
+             "cut a divergent trace down to a minimal one that still diverges\n\n"
+             "FILE must diverge from the model (see 'portpool replay'). Removes steps\n"
+             "for as long as the rest still diverges in the same way (at the same step,\n"
+             "under the same rules), until no single step can go, and writes the result\n"
+             "with a provenance line 'shrunk from FILE'. Prints the step counts before\n"
+             "and after, and the divergence, on standard error.",
+             "exit: 0 shrunk, 2 bad usage, a bad file, or FILE conforms (nothing to shrink)");
+    AddInputFile(app, file_, "the divergent trace");
+    AddOutputFile(app, output_, "where to write the shrunk trace");
+    AddFlag(app, "--any-divergence", any_divergence_,
+            "accept any divergence, even of another step (may shrink further,\n"
+            "but to a fault of its own making)");
+    AddNumber(app, "--max-replays", max_replays_, 0, 1'000'000'000,
+              "give up after N candidate replays (0: never), keeping the smallest\n"
+              "trace found");
   }
-  if (args->positional().size() != 1) {
-    err << "portpool shrink: give exactly one trace FILE\n" << kShrinkUsage;
-    return kExitBadInput;
-  }
-  const std::string& file = args->positional()[0];
-  auto trace = LoadTrace(file);
-  if (!trace.ok()) {
-    err << "portpool shrink: " << trace.status().message() << "\n";
-    return kExitBadInput;
-  }
-  traces::ShrinkOptions options;
-  options.source_name = file;
-  options.same_divergence = !args->Has("any-divergence");
-  auto max_replays = args->GetNumber("max-replays", 100000, 0, 1000000000);
-  if (!max_replays.ok()) {
-    err << "portpool shrink: " << max_replays.status().message() << "\n";
-    return kExitBadInput;
-  }
-  options.max_replays = static_cast<int>(*max_replays);
-  auto shrunk = traces::Shrink(*trace, options);
-  if (!shrunk.ok()) {
-    err << "portpool shrink: " << file << ": " << shrunk.status().message() << "\n";
-    return kExitBadInput;
-  }
-  const std::string text = traces::Print(shrunk->trace);
-  const auto output = args->Get("output");
-  const bool to_file = output && *output != "-";
-  const std::string out_name = to_file ? *output : "<shrunk>";
-  // Report the divergence with the shrunk trace's own line numbers: read
-  // back what is written (which also checks that it reads back at all).
-  traces::Divergence divergence = shrunk->divergence;
-  if (auto reread = traces::Parse(text, out_name); reread.ok()) {
-    const traces::ReplayResult again = traces::Replay(*reread);
-    if (again.divergence) divergence = *again.divergence;
-  } else {
-    err << "portpool shrink: internal error: the shrunk trace does not read back: "
-        << reread.status().message() << "\n";
-  }
-  if (to_file) {
-    if (absl::Status written = WriteFile(*output, text); !written.ok()) {
-      err << "portpool shrink: " << written.message() << "\n";
-      return kExitBadInput;
+
+  int Run(Context& context) override {
+    const std::string name = InputName(file_);
+    auto trace = LoadTrace(file_);
+    if (!trace.ok()) return context.Fail(trace.status().message());
+    // Bad input and conforming traces are told the way `replay` tells them.
+    const traces::ReplayResult original = traces::Replay(*trace);
+    if (original.error) return context.Fail(FormatReplayError(name, *original.error));
+    if (!original.divergence) {
+      return context.Fail(
+          absl::StrCat(name, ": conforms (", original.steps_checked, " steps): nothing to shrink"));
     }
-  } else {
-    out << text;
+    traces::ShrinkOptions options;
+    options.source_name = name;
+    options.same_divergence = !any_divergence_;
+    options.max_replays = static_cast<int>(max_replays_);
+    auto shrunk = traces::Shrink(*trace, options);
+    if (!shrunk.ok()) return context.Fail(absl::StrCat(name, ": ", shrunk.status().message()));
+    traces::Trace& result = shrunk->trace;
+    traces::StampProvenance(result, context.tool());
+    const std::string text = traces::Print(result);
+    if (absl::Status written = WriteOutput(output_, text, context.out()); !written.ok()) {
+      return context.Fail(written.message());
+    }
+    // The divergence with the written trace's own line numbers: read back
+    // what was written.
+    const bool to_file = output_ != "-";
+    const std::string out_name = to_file ? output_ : "<shrunk>";
+    traces::Divergence divergence = shrunk->divergence;
+    if (auto reread = traces::Parse(text, out_name); reread.ok()) {
+      const traces::ReplayResult again = traces::Replay(*reread);
+      if (again.divergence) divergence = *again.divergence;
+    }
+    context.Say(absl::StrCat(name, ": shrunk from ", shrunk->original_steps, " to ",
+                             shrunk->shrunk_steps, shrunk->shrunk_steps == 1 ? " step" : " steps",
+                             " (", shrunk->replays, " replays), written to ",
+                             to_file ? output_ : "standard output",
+                             shrunk->minimal ? ""
+                                             : "; stopped by --max-replays: it still diverges, "
+                                               "but a step or more might still go"));
+    context.err() << FormatDivergence(out_name, divergence);
+    return kExitOk;
   }
-  // The report goes where the trace does not.
-  std::ostream& report = to_file ? out : err;
-  report << file << ": shrunk from " << shrunk->original_steps << " to " << shrunk->shrunk_steps
-         << (shrunk->shrunk_steps == 1 ? " step" : " steps") << " (" << shrunk->replays
-         << " replays)" << (to_file ? ", written to " + *output : "") << "\n"
-         << (shrunk->minimal ? ""
-                             : "  (stopped by --max-replays: it still diverges, but a step or "
-                               "more might still go)\n")
-         << FormatDivergence(out_name, divergence);
-  return kExitOk;
-}
+
+ private:
+  std::string file_;
+  std::string output_ = "-";
+  bool any_divergence_ = false;
+  uint64_t max_replays_ = 100000;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeShrinkCommand() { return std::make_unique<ShrinkCommand>(); }
 
 }  // namespace portpool::cli

@@ -1,67 +1,56 @@
 // `portpool simulate`: a seeded random workload on the simulator, written
 // as a trace. Its replay always conforms; it is where a new user starts.
-#include "args.h"
-#include "commands.h"
-#include "portpool/traces/print.h"
+#include "absl/strings/str_cat.h"
+#include "command.h"
+#include "options.h"
 #include "portpool/traces/simulate.h"
 #include "trace_io.h"
 
 namespace portpool::cli {
+namespace {
 
-const char kSimulateUsage[] =
-    "usage: portpool simulate [--seed N] [--calls K] [-o OUT] [--persistent-only]\n\n"
-    "Runs K random calls (default 40) against the simulator seeded with N\n"
-    "(default 42), rebooting at call K/2, and writes them with their answers\n"
-    "as a trace (provenance 'simulator seed=N calls=K') to OUT or standard\n"
-    "output. The same seed writes the same trace; 'portpool replay' accepts it.\n\n"
-    "  --seed N            the simulator's seed (0 to 2^64-1)\n"
-    "  --calls K           how many calls (1 to 1000000)\n"
-    "  -o, --output OUT    where to write the trace\n"
-    "  --persistent-only   no sockets: only the persistent functions,\n"
-    "                      processes and reboots\n\n"
-    "exit: 0 written, 2 bad usage or OUT not writable\n";
+class SimulateCommand : public Command {
+ public:
+  absl::string_view name() const override { return "simulate"; }
 
-int RunSimulate(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  auto args = Args::Parse(raw, {{"seed", "", true},
-                                {"calls", "", true},
-                                {"output", "o", true},
-                                {"persistent-only", "", false}});
-  if (!args.ok()) {
-    err << "portpool simulate: " << args.status().message() << "\n" << kSimulateUsage;
-    return kExitBadInput;
+  void Declare(CLI::App& app) override {
+    Describe(app,
+             "write a seeded simulation of random calls as a trace file\n\n"
+             "Runs K random calls against the simulator seeded with S, rebooting at\n"
+             "call K/2, and writes them with their answers as a trace (provenance\n"
+             "'simulator seed=S calls=K'). The same seed writes the same trace;\n"
+             "'portpool replay' accepts it.",
+             "exit: 0 written, 2 bad usage or OUT not writable");
+    AddWorkloadOptions(app, workload_);
+    AddOutputFile(app, output_, "where to write the trace");
   }
-  auto seed = args->GetNumber("seed", 42, 0, UINT64_MAX);
-  auto calls = args->GetNumber("calls", 40, 1, 1000000);
-  for (const absl::Status* status : {&seed.status(), &calls.status()}) {
-    if (!status->ok()) {
-      err << "portpool simulate: " << status->message() << "\n";
-      return kExitBadInput;
+
+  int Run(Context& context) override {
+    traces::SimulateOptions options;
+    options.seed = workload_.seed;
+    options.calls = static_cast<int>(workload_.calls);
+    options.sockets = !workload_.persistent_only;
+    auto trace = traces::Simulate(options);
+    if (!trace.ok()) {  // a bug: the workload only makes calls the model can judge
+      context.Say(absl::StrCat("internal error: ", trace.status().message()));
+      return kExitDivergence;
     }
-  }
-  if (!args->positional().empty()) {
-    err << "portpool simulate: unexpected argument '" << args->positional()[0] << "'\n";
-    return kExitBadInput;
-  }
-  traces::SimulateOptions options;
-  options.seed = *seed;
-  options.calls = static_cast<int>(*calls);
-  options.sockets = !args->Has("persistent-only");
-  auto trace = traces::Simulate(options);
-  if (!trace.ok()) {  // a bug: the workload only makes calls the model can judge
-    err << "portpool simulate: internal error: " << trace.status().message() << "\n";
-    return kExitDivergence;
-  }
-  const std::string text = traces::Print(*trace);
-  const auto output = args->Get("output");
-  if (output && *output != "-") {
-    if (absl::Status written = WriteFile(*output, text); !written.ok()) {
-      err << "portpool simulate: " << written.message() << "\n";
-      return kExitBadInput;
+    const size_t steps = trace->steps.size();
+    if (absl::Status written = WriteTrace(context, *std::move(trace), output_); !written.ok()) {
+      return context.Fail(written.message());
     }
+    context.Say(
+        absl::StrCat("wrote ", steps, " steps to ", output_ == "-" ? "standard output" : output_));
     return kExitOk;
   }
-  out << text;
-  return kExitOk;
-}
+
+ private:
+  WorkloadFlags workload_;
+  std::string output_ = "-";
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeSimulateCommand() { return std::make_unique<SimulateCommand>(); }
 
 }  // namespace portpool::cli

@@ -1,23 +1,25 @@
 #include "trace_io.h"
 
-#include <fstream>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "files.h"
 #include "portpool/rules.h"
 #include "portpool/traces/parse.h"
+#include "portpool/traces/print.h"
+#include "portpool/traces/provenance.h"
 
 namespace portpool::cli {
 
-absl::StatusOr<traces::Trace> LoadTrace(const std::string& path) { return traces::ParseFile(path); }
+absl::StatusOr<traces::Trace> LoadTrace(const std::string& path) {
+  if (path != "-") return traces::ParseFile(path);
+  absl::StatusOr<std::string> text = ReadInput(path, traces::kMaxTraceSize);
+  if (!text.ok()) return text.status();
+  return traces::Parse(*text, kStdinName);
+}
 
-absl::Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file) return absl::NotFoundError(absl::StrCat("cannot write '", path, "'"));
-  file << text;
-  file.close();
-  if (!file) return absl::DataLossError(absl::StrCat("error writing '", path, "'"));
-  return absl::OkStatus();
+absl::Status WriteTrace(Context& context, traces::Trace trace, const std::string& path) {
+  traces::StampProvenance(trace, context.tool());
+  return WriteOutput(path, traces::Print(trace), context.out());
 }
 
 std::string Where(const std::string& file, int line, size_t step) {
@@ -44,7 +46,8 @@ std::string FormatDivergence(const std::string& file, const traces::Divergence& 
 }
 
 std::string FormatReplayError(const std::string& file, const traces::ReplayError& e) {
-  return absl::StrCat(Where(file, e.line, e.step), ": bad trace: ", e.message, "\n");
+  if (e.line > 0) return absl::StrCat(file, ":", e.line, ":1: ", e.message);
+  return absl::StrCat(file, ", step ", e.step + 1, ": ", e.message);
 }
 
 std::string FormatCoverage(const std::map<std::string, int>& coverage) {

@@ -1,5 +1,6 @@
-// What the trace subcommands (replay, shrink, simulate, show) share: reading
-// and writing trace files, and reporting replays as text.
+// What the trace subcommands (replay, shrink, show, simulate, record,
+// from-fuzz) share: reading traces (files.h, `-` for standard input), writing
+// them with the program's provenance line, and reporting replays as text.
 #ifndef PORTPOOL_CONFORMANCE_CLI_TRACE_IO_H_
 #define PORTPOOL_CONFORMANCE_CLI_TRACE_IO_H_
 
@@ -8,15 +9,19 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "command.h"
 #include "portpool/traces/replay.h"
 #include "portpool/traces/trace.h"
 
 namespace portpool::cli {
 
-// Reads and parses a trace file; the error names the file (and line).
+// Reads and parses a trace file (`-`: standard input). Errors read
+// "FILE:LINE:COLUMN: what is wrong", or "FILE: the system's reason".
 absl::StatusOr<traces::Trace> LoadTrace(const std::string& path);
-// Writes `text` to the file `path`, replacing it.
-absl::Status WriteFile(const std::string& path, const std::string& text);
+
+// Writes `trace`, stamped with the program's provenance line (version,
+// commit, rule catalogue), to `path` (`-`: standard output).
+absl::Status WriteTrace(Context& context, traces::Trace trace, const std::string& path);
 
 // "FILE:LINE" (or "FILE, step N" for a step without a line).
 std::string Where(const std::string& file, int line, size_t step);
@@ -24,7 +29,8 @@ std::string Where(const std::string& file, int line, size_t step);
 // The divergence, several lines: where, call, recorded and allowed answers,
 // and each rule with its evidence, source and summary.
 std::string FormatDivergence(const std::string& file, const traces::Divergence& d);
-// "FILE:LINE: bad trace: MESSAGE".
+// A step the model cannot judge: "FILE:LINE:1: MESSAGE" (the step starts at
+// column 1), or "FILE, step N: MESSAGE".
 std::string FormatReplayError(const std::string& file, const traces::ReplayError& e);
 
 // The coverage table over every rule of the catalogue, zero rows included.

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "args.h"
-#include "commands.h"
+#include "command.h"
+#include "options.h"
 #include "portpool/conformance/simulator_backend.h"
 #include "portpool/conformance/windows/shared_simulator.h"
 #include "portpool/conformance/windows/windows_backend.h"
@@ -19,64 +19,68 @@
 #endif
 
 namespace portpool::cli {
+namespace {
 
-const char kWorkerUsage[] =
-    "usage: portpool worker --backend windows|simulator [--seed N] [--state FILE]\n\n"
-    "Runs the calls of one model process for a pool of workers (the Windows\n"
-    "backend starts one per model process; docs/windows.md). Reads call lines\n"
-    "(\"p1 create tcp 20000 4\") on standard input and answers each with one\n"
-    "line on standard output: the step in the trace format, or \"# error CODE:\n"
-    "MESSAGE\". It first writes the trace header and its provenance. It ends\n"
-    "at the end of its input.\n\n"
-    "  --backend NAME   windows: the real API, as this process (only in a build\n"
-    "                   for Windows); simulator: the seeded model\n"
-    "  --seed N         the simulator's seed (default 1)\n"
-    "  --state FILE     simulator: share one machine with every worker given the\n"
-    "                   same FILE and seed (a trace of all their calls)\n\n"
-    "exit: 0 at the end of the input, 1 if the output failed, 2 bad usage\n";
+class WorkerCommand : public Command {
+ public:
+  absl::string_view name() const override { return "worker"; }
 
-int RunWorker(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  auto args = Args::Parse(raw, {{"backend", "", true}, {"seed", "", true}, {"state", "", true}});
-  if (!args.ok() || !args->positional().empty() || !args->Has("backend")) {
-    err << "portpool worker: "
-        << (!args.ok() ? std::string(args.status().message())
-                       : std::string("give --backend and no other arguments"))
-        << "\n"
-        << kWorkerUsage;
-    return kExitBadInput;
+  void Declare(CLI::App& app) override {
+    Describe(app,
+             "run one process's calls for a pool of workers (started by portpool)\n\n"
+             "Runs the calls of one model process for a pool of workers (the Windows\n"
+             "backend starts one per model process; docs/windows.md). Reads call lines\n"
+             "(\"p1 create tcp 20000 4\") on standard input and answers each with one\n"
+             "line on standard output: the step in the trace format, or \"# error CODE:\n"
+             "MESSAGE\". It first writes the trace header and its provenance. It ends\n"
+             "at the end of its input.",
+             "exit: 0 at the end of the input, 1 if the output failed, 2 bad usage");
+    AddChoice(app, "--backend", backend_, {"windows", "simulator"},
+              "windows: the real API, as this process (only in a build for\n"
+              "Windows); simulator: the seeded model")
+        ->required();
+    seed_option_ = AddSeed(app, seed_, "the simulator's seed");
+    state_option_ = AddText(app, "--state", state_, "FILE",
+                            "simulator: share one machine with every worker given the same\n"
+                            "FILE and seed (a trace of all their calls)");
   }
-  auto seed = args->GetNumber("seed", 1, 0, UINT64_MAX);
-  if (!seed.ok()) {
-    err << "portpool worker: " << seed.status().message() << "\n";
-    return kExitBadInput;
-  }
-  const std::string backend_name = *args->Get("backend");
-  std::unique_ptr<conformance::Backend> backend;
-  if (backend_name == "simulator") {
-    if (auto state = args->Get("state")) {
-      backend = std::make_unique<conformance::SharedSimulatorBackend>(*state, *seed);
+
+  int Run(Context& context) override {
+    std::unique_ptr<conformance::Backend> backend;
+    if (backend_ == "simulator") {
+      if (state_option_->count() > 0) {
+        backend = std::make_unique<conformance::SharedSimulatorBackend>(state_, seed_);
+      } else {
+        backend = std::make_unique<conformance::SimulatorBackend>(seed_);
+      }
     } else {
-      backend = std::make_unique<conformance::SimulatorBackend>(*seed);
-    }
-  } else if (backend_name == "windows" && !args->Has("seed") && !args->Has("state")) {
+      if (seed_option_->count() > 0 || state_option_->count() > 0) {
+        return context.Fail("--seed and --state are for the simulator backend");
+      }
 #ifdef _WIN32
-    backend = std::make_unique<conformance::WindowsBackend>();
+      backend = std::make_unique<conformance::WindowsBackend>();
 #else
-    err << "portpool worker: --backend windows needs a build for Windows\n";
-    return kExitBadInput;
+      return context.Fail("--backend windows needs a build for Windows");
 #endif
-  } else {
-    err << "portpool worker: --backend must be 'windows' or 'simulator' (--seed and --state "
-           "are the simulator's), not '"
-        << backend_name << "'\n";
-    return kExitBadInput;
-  }
+    }
 #ifdef _WIN32
-  // The protocol's line breaks are "\n" both ways, not "\r\n".
-  (void)_setmode(_fileno(stdin), _O_BINARY);
-  (void)_setmode(_fileno(stdout), _O_BINARY);
+    // The protocol's line breaks are "\n" both ways, not "\r\n".
+    (void)_setmode(_fileno(stdin), _O_BINARY);
+    (void)_setmode(_fileno(stdout), _O_BINARY);
 #endif
-  return conformance::RunWorker(*backend, std::cin, out);
-}
+    return conformance::RunWorker(*backend, std::cin, context.out());
+  }
+
+ private:
+  std::string backend_;
+  uint64_t seed_ = 1;
+  std::string state_;
+  CLI::Option* seed_option_ = nullptr;
+  CLI::Option* state_option_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> MakeWorkerCommand() { return std::make_unique<WorkerCommand>(); }
 
 }  // namespace portpool::cli

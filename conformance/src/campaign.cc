@@ -116,7 +116,10 @@ class Campaign {
     progress.sequences_total = options_.time_budget_seconds ? std::nullopt : options_.seeds;
     progress.calls_checked = result_.calls_checked();
     progress.divergences = result_.divergence_count;
-    progress.elapsed_seconds = Elapsed();
+    // The last report gives the figures the result holds, so that the
+    // progress line, the summary and the report agree on the rate.
+    progress.elapsed_seconds =
+        phase == CampaignProgress::Phase::kDone ? result_.timing.seconds : Elapsed();
     options_.on_progress(progress);
   }
 
@@ -161,6 +164,8 @@ absl::StatusOr<CampaignResult> Campaign::Run() && {
   result_.time_budget_seconds = options_.time_budget_seconds;
   result_.length = options_.length;
   result_.corpus_dir = options_.corpus_dir;
+  result_.corpus_is_default = options_.corpus_is_default;
+  result_.tool = options_.tool;
   result_.sample_seed = options_.first_seed;
   result_.backend_description = options_.make_backend(options_.first_seed)->Describe();
 
@@ -213,9 +218,8 @@ absl::Status Campaign::RunCorpus() {
     ++result_.corpus_traces;
     result_.corpus_steps += static_cast<int64_t>(replay.steps_checked);
     if (replay.error) {
-      result_.errors.push_back(absl::StrCat("corpus replay of ", path, ": step ",
-                                            replay.error->step + 1, " (line ", replay.error->line,
-                                            "): ", replay.error->message));
+      result_.errors.push_back(absl::StrCat("corpus replay: ", path, ":", replay.error->line,
+                                            ":1: ", replay.error->message));
     } else if (replay.divergence) {
       CampaignDivergence d;
       d.origin = CampaignDivergence::Origin::kCorpusReplay;
@@ -223,6 +227,8 @@ absl::Status Campaign::RunCorpus() {
       d.trace_path = path;
       d.backend = "recorded answers";
       d.original = trace;
+      d.original_step = replay.divergence->step;
+      d.original_line = replay.divergence->line;
       std::vector<std::string> rules;
       for (const traces::RuleCitation& c : replay.divergence->rules) rules.push_back(c.id);
       AddDivergence(std::move(d), absl::StrCat("replay:", absl::StrJoin(rules, ",")), nullptr,
@@ -275,6 +281,8 @@ absl::Status Campaign::RunCorpus() {
       d.original =
           Record(run->run.steps,
                  absl::StrCat(description, " documented-case=", c.rule, " campaign"), &c.trace);
+      d.original_step = *run->run.divergence;
+      d.original_line = c.trace.steps[d.original_step].line;
       d.explanation = divergent.verdict.explanation;
       AddDivergence(std::move(d), Signature(divergent.call, VerdictRules(divergent.verdict)),
                     &divergent.verdict, &divergent.call, &divergent.outcome);
@@ -349,6 +357,7 @@ void Campaign::RunSequence(uint64_t seed, const Capabilities& capabilities) {
   d.seed = seed;
   d.backend = backend->Describe();
   d.original = Record(checker.history(), provenance);
+  d.original_step = d.original.steps.empty() ? 0 : d.original.steps.size() - 1;
   d.explanation = call.verdict.explanation;
   AddDivergence(std::move(d), Signature(call.call, VerdictRules(call.verdict)), &call.verdict,
                 &call.call, &call.outcome);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "portpool/conformance/report.h"
 #include "portpool/conformance/simulator_backend.h"
 #include "portpool/mutant.h"
@@ -45,6 +46,16 @@ std::string WithoutTiming(const std::string& markdown) {
   }
   EXPECT_EQ(timing_lines, 1) << "report.md must have exactly one timing line";
   return out;
+}
+
+// report.json without its "timing" object, the only part that differs
+// between two runs with the same options.
+std::string WithoutJsonTiming(const std::string& json) {
+  nlohmann::json document = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(document.is_discarded()) << "report.json does not parse";
+  EXPECT_TRUE(document.contains("timing"));
+  document.erase("timing");
+  return document.dump();
 }
 
 TEST(CampaignTest, AShortCampaignOnTheSimulatorConforms) {
@@ -123,12 +134,14 @@ TEST(CampaignTest, TheSameOptionsWriteByteIdenticalReportFolders) {
     const std::string a = read(entry.path()), b = read(base / "b" / name);
     if (name == "report.md") {
       EXPECT_EQ(WithoutTiming(a), WithoutTiming(b));
+    } else if (name == "report.json") {
+      EXPECT_EQ(WithoutJsonTiming(a), WithoutJsonTiming(b));
     } else {
       EXPECT_EQ(a, b) << name;
     }
     ++compared;
   }
-  EXPECT_GE(compared, 4);  // report.md, sample.trace, divergence-1(-full).trace
+  EXPECT_GE(compared, 5);  // report.md, .json, sample.trace, divergence-1(-full).trace
 }
 
 TEST(CampaignTest, AMutantSimulatorIsCaughtWithAMinimalTraceThatStillDiverges) {

@@ -55,6 +55,10 @@ absl::StatusOr<CaseResult> RunDocumentedCase(const DocumentedCase& c, Backend& b
   if (!run.ok()) {
     return absl::Status(run.status().code(), absl::StrCat(c.path, ": ", run.status().message()));
   }
+  if (run->failed) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(c.path, ":", run->stopped_line, ":1: ", *run->failed));
+  }
   CaseResult result{*std::move(run)};
   for (const CheckedCall& step : result.run.steps) {
     const auto& rules = step.verdict.rules;

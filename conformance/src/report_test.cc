@@ -6,11 +6,17 @@
 #include <fstream>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "portpool/conformance/simulator_backend.h"
+#include "portpool/mutant.h"
+#include "portpool/rule_digest.h"
 #include "portpool/traces/parse.h"
+#include "portpool/traces/print.h"
+#include "portpool/traces/provenance.h"
 
 namespace portpool::conformance {
 namespace {
@@ -94,63 +100,6 @@ TEST(ReportTest, TheHtmlIsSelfContained) {
   EXPECT_THAT(html, HasSubstr("dynamic (ephemeral) port range"));
 }
 
-// The widths of the <rect> elements whose tooltip starts with `what`.
-std::vector<double> RectWidths(const std::string& svg, const std::string& what) {
-  std::vector<double> widths;
-  for (size_t at = svg.find("<rect "); at != std::string::npos; at = svg.find("<rect ", at + 1)) {
-    const size_t end = svg.find('>', at);
-    if (end == std::string::npos) break;
-    if (svg.compare(end + 1, 7 + what.size(), "<title>" + what) != 0) continue;
-    const std::string element = svg.substr(at, end - at);
-    const size_t width_at = element.find(" width=\"");  // not stroke-width
-    if (width_at == std::string::npos) continue;
-    const size_t value_at = width_at + 8;
-    double width = 0;
-    EXPECT_TRUE(
-        absl::SimpleAtod(element.substr(value_at, element.find('"', value_at) - value_at), &width));
-    widths.push_back(width);
-  }
-  return widths;
-}
-
-TEST(PortMapTest, TinyBlocksAreDrawnAtAMinimumWidthWithCloseUps) {
-  Machine machine(1);
-  const ProcessId p = machine.StartProcess(true);
-  ASSERT_TRUE(machine.Run(call::CreatePersistent{p, Protocol::kTcp, {5000, 1}}).ok());
-  ASSERT_TRUE(machine.Run(call::CreatePersistent{p, Protocol::kTcp, {5001, 1}}).ok());
-  auto socket = machine.Run(call::OpenSocket{p, Protocol::kTcp, Family::kIpv4});
-  ASSERT_TRUE(socket.ok() && socket->socket);
-  auto acquired = machine.Run(call::Acquire{p, *socket->socket, {6000, 2}});
-  ASSERT_TRUE(acquired.ok() && acquired->ok()) << acquired->error;
-  ASSERT_TRUE(machine.Run(call::Bind{p, *socket->socket, 5005}).ok());
-
-  const std::string svg = PortMapSvg(machine, Protocol::kTcp);
-  // Each one-port persistent block: once on the full map, once in a close-up.
-  const std::vector<double> persistent = RectWidths(svg, "persistent block 5000 ");
-  ASSERT_EQ(persistent.size(), 2u) << svg;
-  for (double width : persistent) EXPECT_GE(width, 3.0);
-  const std::vector<double> runtime = RectWidths(svg, "runtime block 6000");
-  ASSERT_GE(runtime.size(), 1u);
-  for (double width : runtime) EXPECT_GE(width, 3.0);
-  EXPECT_THAT(svg, HasSubstr("port 5005 bound by s1 of p1 (ipv4)"));
-  EXPECT_THAT(svg, HasSubstr("dynamic range 49152\u201365535"));
-  EXPECT_THAT(svg, HasSubstr(">0</text>"));
-  EXPECT_THAT(svg, HasSubstr(">65535</text>"));
-  EXPECT_THAT(svg, HasSubstr(">port</text>"));
-  EXPECT_THAT(svg, HasSubstr("stroke-dasharray"));  // the wedge of a close-up
-  // UDP has nothing but its dynamic range: no close-ups.
-  const std::string udp = PortMapSvg(machine, Protocol::kUdp);
-  EXPECT_THAT(udp, Not(HasSubstr("stroke-dasharray")));
-  EXPECT_THAT(udp, Not(HasSubstr("persistent block")));
-}
-
-TEST(PortMapTest, TheDynamicRangeFollowsTheMachine) {
-  Machine machine(1);
-  ASSERT_TRUE(machine.SetDynamicRange(Protocol::kUdp, {60000, 255}).ok());
-  EXPECT_THAT(PortMapSvg(machine, Protocol::kUdp), HasSubstr("dynamic range 60000\u201360254"));
-  EXPECT_THAT(PortMapSvg(machine, Protocol::kTcp), HasSubstr("dynamic range 49152\u201365535"));
-}
-
 TEST(ReportTest, WriteReportWritesTheFolderAndDropsStaleDivergences) {
   const std::filesystem::path dir = std::filesystem::path(testing::TempDir()) / "report_folder";
   std::filesystem::remove_all(dir);
@@ -178,6 +127,148 @@ TEST(ReportTest, AnUnwritableFolderIsAnErrorNamingIt) {
   const absl::Status status = WriteReport(CampaignResult{}, (file / "sub").string()).status();
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(status.message(), HasSubstr("report_is_a_file"));
+}
+
+TEST(ReportTest, AVerdictThatLeftRulesUncheckedIsPartialAndNotPlainGreen) {
+  CampaignResult result = ShortCampaign(1);
+  ASSERT_TRUE(AllRulesChecked(result));  // the corpus checks every rule
+  EXPECT_EQ(VerdictLine(result), "CONFORMS");
+  EXPECT_THAT(ReportHtml(result), HasSubstr("class=\"verdict CONFORMS\""));
+  result.coverage = RuleCoverage();
+  Verdict verdict;
+  verdict.conforms = true;
+  verdict.rule = rules::kCreateOk;
+  verdict.rules = {rules::kCreateOk};
+  result.coverage.Record(verdict);
+  const std::string partial =
+      absl::StrCat("CONFORMS (partial: 1 of ", RuleCatalogue().size(), " rules checked)");
+  EXPECT_EQ(VerdictLine(result), partial);
+  EXPECT_THAT(ReportMarkdown(result), HasSubstr("## Verdict: " + partial));
+  const std::string html = ReportHtml(result);
+  EXPECT_THAT(html, HasSubstr("class=\"verdict CONFORMS partial\""));
+  EXPECT_THAT(html, HasSubstr("PARTIAL: 1 of "));
+  EXPECT_THAT(WhatItShows(result), HasSubstr("were never checked, so the verdict says nothing"));
+}
+
+TEST(ReportTest, SaysWhatACampaignShowsByBackend) {
+  CampaignResult result = ShortCampaign(1);
+  EXPECT_THAT(WhatItShows(result), HasSubstr("answers from the model itself"));
+  EXPECT_THAT(WhatItShows(result), HasSubstr("says nothing about Windows"));
+  EXPECT_THAT(ReportMarkdown(result), HasSubstr("**What this shows:** " + WhatItShows(result)));
+  result.divergence_count = 1;
+  EXPECT_THAT(WhatItShows(result), HasSubstr("a bug in portpool"));
+  result.backend_name = "windows";
+  result.backend_description = "windows build=22631 elevated=yes";
+  EXPECT_THAT(WhatItShows(result), HasSubstr("Windows (windows build=22631 elevated=yes) gave"));
+  result.divergence_count = 0;
+  EXPECT_THAT(WhatItShows(result), HasSubstr("Windows behaves as docs/semantics.md describes"));
+}
+
+TEST(ReportTest, TheRunAgainCommandIsQuotedAndNamesTheCorpusAbsolutely) {
+  CampaignResult result;
+  result.backend_name = "simulator";
+  result.first_seed = 7;
+  result.sequences = 3;
+  result.length = 40;
+  result.corpus_dir = "my corpus/it's here";
+  const std::string absolute =
+      std::filesystem::absolute("my corpus/it's here").lexically_normal().string();
+  EXPECT_EQ(ReproduceCommand(result),
+            absl::StrCat("portpool campaign --backend simulator --seed 7 --seeds 3 --length 40 "
+                         "--corpus '",
+                         absl::StrReplaceAll(absolute, {{"'", "'\\''"}}), "'"));
+  result.corpus_is_default = true;  // the build's own corpus: no path at all
+  EXPECT_EQ(ReproduceCommand(result),
+            "portpool campaign --backend simulator --seed 7 --seeds 3 --length 40");
+  result.corpus_dir.clear();
+  EXPECT_THAT(ReproduceCommand(result), testing::EndsWith(" --no-corpus"));
+}
+
+TEST(ReportTest, ADivergenceIsPlacedInItsTraceAndShowsTheStateBeforeIt) {
+  const std::filesystem::path corpus =
+      std::filesystem::path(testing::TempDir()) / "report_divergent_corpus";
+  std::filesystem::remove_all(corpus);
+  std::filesystem::create_directories(corpus);
+  std::ofstream(corpus / "overlap.trace")
+      << "portpool-trace 1\nstart-process elevated -> NO_ERROR process=p1\n"
+         "p1 create udp 7000 3 -> NO_ERROR token=$x\n"
+         "p1 create tcp 5000 10 -> NO_ERROR token=$a\n"
+         "p1 create tcp 5005 10 -> NO_ERROR token=$b\n"
+         "p1 create tcp 6000 10 -> NO_ERROR token=$c\n";
+  CampaignOptions options;
+  options.make_backend = [](uint64_t seed) -> std::unique_ptr<Backend> {
+    return std::make_unique<SimulatorBackend>(seed);
+  };
+  options.seeds = 1;
+  options.length = 10;
+  options.corpus_dir = corpus.string();
+  absl::StatusOr<CampaignResult> result = RunCampaign(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->divergences.size(), 1u);
+  // Step 4 of 5 (line 5), not the trace's length.
+  const std::string md = ReportMarkdown(*result);
+  EXPECT_THAT(
+      md, HasSubstr(absl::StrCat("at step 4 of 5 (", (corpus / "overlap.trace").string(), ":5)")));
+  // The state before the divergent step: the block $a, not the first
+  // sequence's state.
+  EXPECT_THAT(md, HasSubstr("The state just before step 3:"));
+  EXPECT_THAT(md, HasSubstr("| 5000\u20135009 (10 ports) | persistent block | token $a |"));
+  const std::string html = ReportHtml(*result);
+  EXPECT_THAT(html, HasSubstr("<h3>The state just before step 3</h3>"));
+  EXPECT_THAT(html, HasSubstr("<td>5000\u20135009 (10 ports)</td><td class=\"what\">persistent "
+                              "block</td><td>token $a</td>"));
+}
+
+TEST(ReportTest, TheJsonReportHoldsTheFiguresRulesAndDivergences) {
+  CampaignOptions options;
+  options.make_backend = [](uint64_t seed) -> std::unique_ptr<Backend> {
+    return std::make_unique<SimulatorBackend>(seed, MachineOptions{Mutant::kOverlapMissesLowEnd});
+  };
+  options.seeds = 30;
+  options.length = 60;
+  options.tool.commit = "0123456789ab";
+  absl::StatusOr<CampaignResult> result = RunCampaign(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_FALSE(result->divergences.empty());
+  const nlohmann::json json =
+      nlohmann::json::parse(ReportJson(*result), nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(json.is_discarded());
+  EXPECT_EQ(json["format"], "portpool-report");
+  EXPECT_EQ(json["verdict"], "DIVERGES");
+  EXPECT_EQ(json["tool"]["commit"], "0123456789ab");
+  EXPECT_EQ(json["tool"]["rule_digest"], RuleCatalogueDigest());
+  EXPECT_EQ(json["figures"]["sequences"], 30);
+  EXPECT_EQ(json["figures"]["divergences"], result->divergence_count);
+  EXPECT_EQ(json["rules"].size(), RuleCatalogue().size());
+  EXPECT_EQ(json["rules"][0]["id"], std::string(RuleCatalogue()[0].id));
+  int evidence_rules = 0;
+  for (const auto& [kind, counts] : json["evidence"].items())
+    evidence_rules += counts["rules"].get<int>();
+  EXPECT_EQ(evidence_rules, static_cast<int>(RuleCatalogue().size()));
+  const nlohmann::json& divergence = json["divergences"][0];
+  EXPECT_EQ(divergence["title"], "P-CREATE-OVERLAP");
+  EXPECT_EQ(divergence["minimal_trace"], traces::Print(result->divergences[0].minimal));
+  EXPECT_EQ(divergence["divergence"]["rules"][0]["id"], "P-CREATE-OVERLAP");
+  EXPECT_TRUE(divergence["state_before"].contains("udp"));
+  EXPECT_EQ(json["run"]["run_again"], ReproduceCommand(*result));
+}
+
+TEST(ReportTest, EveryTraceOfTheFolderNamesTheTool) {
+  const std::filesystem::path dir = std::filesystem::path(testing::TempDir()) / "report_tool";
+  std::filesystem::remove_all(dir);
+  CampaignResult result = ShortCampaign(1);
+  result.tool.commit = "0123456789ab";
+  absl::StatusOr<ReportFiles> files = WriteReport(result, dir.string());
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_EQ(files->json, (dir / "report.json").string());
+  ASSERT_FALSE(files->traces.empty());
+  for (const std::string& path : files->traces) {
+    absl::StatusOr<traces::Trace> trace = traces::ParseFile(path);
+    ASSERT_TRUE(trace.ok()) << trace.status();
+    EXPECT_EQ(trace->provenance.back(), traces::ToolProvenance(result.tool)) << path;
+  }
+  EXPECT_THAT(ReportMarkdown(result), HasSubstr("| tool | portpool "));
+  EXPECT_THAT(ReportMarkdown(result), HasSubstr("commit 0123456789ab"));
 }
 
 TEST(ReportTest, TheVerdictWordFollowsTheResult) {

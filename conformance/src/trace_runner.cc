@@ -25,8 +25,9 @@ absl::StatusOr<TraceRun> RunTrace(const traces::Trace& trace, Checker& checker,
   for (size_t i = 0; i < trace.steps.size(); ++i) {
     const traces::Step& step = trace.steps[i];
     if (!Supports(capabilities, step.call)) {
-      run.unsupported = absl::StrCat("line ", step.line, ": ", DescribeCall(step.call),
-                                     " is not possible on this backend");
+      run.unsupported = absl::StrCat(DescribeCall(step.call), " is not possible on this backend");
+      run.stopped_step = i;
+      run.stopped_line = step.line;
       break;
     }
     Call call = step.call;
@@ -36,8 +37,8 @@ absl::StatusOr<TraceRun> RunTrace(const traces::Trace& trace, Checker& checker,
           if constexpr (requires { c.process; }) {
             auto it = names.processes.find(c.process.value);
             if (it == names.processes.end()) {
-              bad = absl::InvalidArgumentError(absl::StrCat("line ", step.line, ": process p",
-                                                            c.process.value, " was never started"));
+              bad = absl::InvalidArgumentError(absl::StrCat(
+                  "p", c.process.value, " is not a process: no earlier step started it"));
               return;
             }
             c.process = it->second;
@@ -58,11 +59,13 @@ absl::StatusOr<TraceRun> RunTrace(const traces::Trace& trace, Checker& checker,
           }
         },
         call);
-    if (!bad.ok()) return bad;
-    absl::StatusOr<CheckedCall> checked = checker.Step(call);
+    absl::StatusOr<CheckedCall> checked =
+        bad.ok() ? checker.Step(call) : absl::StatusOr<CheckedCall>(bad);
     if (!checked.ok()) {
-      return absl::Status(checked.status().code(),
-                          absl::StrCat("line ", step.line, ": ", checked.status().message()));
+      run.failed = std::string(checked.status().message());
+      run.stopped_step = i;
+      run.stopped_line = step.line;
+      break;
     }
     if (recorder != nullptr) recorder->Record(checked->call, checked->outcome, step.raw_port);
     const Outcome& o = checked->outcome;

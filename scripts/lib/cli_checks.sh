@@ -7,6 +7,8 @@
 #   expect_out TEXT DESC      stdout holds the fixed string TEXT
 #   expect_err TEXT DESC      stderr holds the fixed string TEXT
 #   expect_file PATH DESC     PATH exists and is not empty
+#   expect_in PATH TEXT DESC  the file PATH holds the fixed string TEXT
+#   expect_match PATH RE DESC the file PATH has a line matching the extended regex RE
 #   fail DESC                 records a failed check, with the last command's output
 # Tests with checks of their own count them in `checks` and call `fail`.
 
@@ -29,17 +31,19 @@ expect_code() {
   checks=$((checks + 1))
   [[ "$code" -eq "$1" ]] || fail "$2: expected exit $1, got $code"
 }
-expect_out() {
-  checks=$((checks + 1))
-  grep -qF -- "$1" "$work/stdout" || fail "$2: stdout lacks '$1'"
-}
-expect_err() {
-  checks=$((checks + 1))
-  grep -qF -- "$1" "$work/stderr" || fail "$2: stderr lacks '$1'"
-}
+expect_out() { expect_in "$work/stdout" "$1" "$2"; }
+expect_err() { expect_in "$work/stderr" "$1" "$2"; }
 expect_file() {
   checks=$((checks + 1))
   [[ -s "$1" ]] || fail "$2: no file $1"
+}
+expect_in() {
+  checks=$((checks + 1))
+  grep -qF -- "$2" "$1" || fail "$3: $1 lacks '$2'"
+}
+expect_match() {
+  checks=$((checks + 1))
+  grep -qE -- "$2" "$1" || fail "$3: no line of $1 matches '$2'"
 }
 # finish NAME: prints the tally; the exit status is 0 only if nothing failed.
 finish() {

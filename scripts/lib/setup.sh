@@ -18,10 +18,12 @@ cd "$PORTPOOL_ROOT" || exit 1
 PORTPOOL_PACKAGES=(
   cmake ninja-build g++
   librapidcheck-dev libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev  # the `portpool` command line; report.json, replay --json
   chromium  # headless, for the report screenshot test (ctest -L report)
   clang-14 libclang-rt-14-dev  # FuzzedDataProvider.h for fuzz/ and `portpool from-fuzz`;
                                # libFuzzer for scripts/fuzz.sh
-  python3 python3-yaml  # scripts/check_workflow.py (ctest -L workflow)
+  python3 python3-yaml  # scripts/check_workflow.py (ctest -L workflow), JSON checks
+  pkg-config  # the install test builds a consumer with portpool.pc
 )
 
 portpool_log() {

@@ -28,6 +28,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   if (!std::filesystem::exists(path, error)) {
     return absl::NotFoundError(absl::StrCat("no journal at ", path));
   }
+  // A folder opens, then reads as nothing: it would pass for an empty journal.
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a journal"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::PermissionDeniedError(absl::StrCat("cannot read ", path));
   std::ostringstream text;
@@ -47,7 +51,7 @@ absl::StatusOr<uint64_t> Replay(absl::string_view text, PendingSet& set) {
     if (!header) {
       if (line != kHeader) {
         return absl::InvalidArgumentError(
-            absl::StrCat("line ", line_number, ": not a portpool journal (expected '", kHeader,
+            absl::StrCat(line_number, ":1: not a portpool journal (expected '", kHeader,
                          "', found '", line.substr(0, 80), "')"));
       }
       header = true;
@@ -57,7 +61,7 @@ absl::StatusOr<uint64_t> Replay(absl::string_view text, PendingSet& set) {
         absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     auto bad = [&](absl::string_view why) {
       return absl::InvalidArgumentError(
-          absl::StrCat("line ", line_number, ": ", why, ": '", line.substr(0, 120), "'"));
+          absl::StrCat(line_number, ":1: ", why, ": '", line.substr(0, 120), "'"));
     };
     uint64_t id = 0;
     if (words.size() < 3 || !absl::SimpleAtoi(words[1], &id) || id == 0) {
@@ -198,8 +202,8 @@ absl::StatusOr<std::vector<PendingReservation>> ReadPendingReservations(const st
   if (!text.ok()) return text.status();
   absl::StatusOr<std::vector<PendingReservation>> pending = PendingFromJournalText(*text);
   if (!pending.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("journal ", path, ": ", pending.status().message()));
+    // "PATH:LINE:COLUMN: what is wrong", as every file error of the CLI.
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", pending.status().message()));
   }
   return pending;
 }

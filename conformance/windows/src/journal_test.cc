@@ -130,7 +130,7 @@ TEST(PendingFromJournalText, EmptyAndBad) {
     EXPECT_FALSE(pending.ok()) << text;
   }
   auto bad = PendingFromJournalText("portpool-journal 1\n\nbegin 1 create tcp 1\n");
-  EXPECT_THAT(bad.status().message(), HasSubstr("line 3"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("3:1: "));
 }
 
 TEST(ReadPendingReservations, AbsentFileIsNotFound) {

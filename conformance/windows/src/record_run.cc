@@ -43,12 +43,16 @@ RecordResult RecordTrace(const traces::Trace& input, Backend& backend,
       const CheckedCall& bad = run->steps[*run->divergence];
       result.kind = RecordResult::Kind::kDiverged;
       result.message =
-          absl::StrCat("line ", input.steps[*run->divergence].line,
-                       ": the model does not allow this answer: ", bad.verdict.explanation);
-    } else if (run->unsupported) {
+          absl::StrCat("the model does not allow this answer: ", bad.verdict.explanation);
+      result.line = input.steps[*run->divergence].line;
+    } else if (run->failed || run->unsupported) {
       result.kind = RecordResult::Kind::kIncomplete;
-      result.message = *run->unsupported;
-      result.not_runnable = true;
+      result.message = run->failed ? *run->failed : *run->unsupported;
+      result.line = run->stopped_line;
+      // A call the sandbox refused, or one this backend cannot make: the
+      // probe is not runnable here.
+      result.not_runnable =
+          run->unsupported.has_value() || absl::StrContains(result.message, kRefusedBySandbox);
     }
   }
   for (const CheckedCall& step : checker.history()) {
@@ -71,8 +75,9 @@ RecordResult RecordTrace(const traces::Trace& input, Backend& backend,
   if (result.kind == RecordResult::Kind::kComplete) {
     out.trailing_comments = input.trailing_comments;
   } else {
-    const std::string note = absl::StrCat("recording stopped after ", result.steps_run, " of ",
-                                          result.steps_total, " steps: ", result.message);
+    const std::string note = absl::StrCat(
+        "recording stopped after ", result.steps_run, " of ", result.steps_total, " steps",
+        result.line > 0 ? absl::StrCat(", at line ", result.line) : "", ": ", result.message);
     if (out.steps.empty()) {
       out.comments.push_back(note);
     } else {

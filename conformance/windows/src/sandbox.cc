@@ -33,10 +33,22 @@ absl::StatusOr<PortRange> ParseWindow(absl::string_view text) {
     return absl::InvalidArgumentError(
         absl::StrCat("'", text, "' is not a port window (START-END or START+COUNT)"));
   }
-  const uint32_t count = split == dash ? (second >= first ? second - first + 1 : 0) : second;
-  if (first == 0 || count == 0 || first + count - 1 > kMaxPort) {
+  if (first == 0 || first > kMaxPort) {
     return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' is not a port window inside 1-65535"));
+        absl::StrCat("'", text, "': the window must start at a port from 1 to 65535"));
+  }
+  if (split == dash && second < first) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is empty: END must not be below START"));
+  }
+  const uint32_t count = split == dash ? second - first + 1 : second;
+  if (count == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' holds no port: COUNT must be at least 1"));
+  }
+  if (uint64_t{first} + count - 1 > kMaxPort) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' ends at port ", uint64_t{first} + count - 1, ", past 65535"));
   }
   return PortRange{static_cast<uint16_t>(first), static_cast<uint16_t>(count)};
 }

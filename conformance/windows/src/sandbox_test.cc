@@ -68,6 +68,14 @@ TEST(ParseWindow, Forms) {
   }
 }
 
+TEST(ParseWindow, ErrorsSayWhatIsWrong) {
+  EXPECT_THAT(ParseWindow("20000+0").status().message(), HasSubstr("holds no port"));
+  EXPECT_THAT(ParseWindow("20255-20000").status().message(), HasSubstr("END must not be below"));
+  EXPECT_THAT(ParseWindow("0-10").status().message(), HasSubstr("from 1 to 65535"));
+  EXPECT_THAT(ParseWindow("65500+100").status().message(), HasSubstr("ends at port 65599"));
+  EXPECT_THAT(ParseWindow("a-b").status().message(), HasSubstr("START-END or START+COUNT"));
+}
+
 TEST(SandboxChoose, ScansFrom20000PastEverythingInTheWay) {
   MachineSnapshot snapshot;
   auto empty = Sandbox::Choose(snapshot);

@@ -43,6 +43,7 @@
 #include "portpool/conformance/rule_coverage.h"
 #include "portpool/conformance/steps.h"
 #include "portpool/machine.h"
+#include "portpool/traces/provenance.h"
 #include "portpool/traces/replay.h"
 #include "portpool/traces/trace.h"
 
@@ -106,6 +107,12 @@ struct CampaignOptions {
 
   // The regression corpus: a folder of *.trace files; empty: none.
   std::string corpus_dir;
+  // Whether corpus_dir is the corpus the build ships (the default of
+  // `portpool campaign`): the report then need not name its path.
+  bool corpus_is_default = false;
+
+  // Who runs the campaign: named in the report and in every trace it writes.
+  traces::ToolIdentity tool = traces::ToolIdentity::OfThisLibrary();
 
   // At most this many distinct divergences are recorded, shrunk and kept in
   // full; more are only counted.
@@ -129,8 +136,13 @@ struct CampaignDivergence {
   std::string trace_path;  // kDocumentedCase, kCorpusReplay: the corpus file
   // The backend as it described itself ("simulator seed=17 mutant=...").
   std::string backend;
-  // The trace as run, up to and including the divergent call.
+  // The trace as run: up to and including the divergent call (a sequence or
+  // documented case), or the whole corpus trace (a corpus replay).
   traces::Trace original;
+  // The divergent step's index in `original`, and, for a corpus trace or a
+  // documented case, its line in trace_path (else 0).
+  size_t original_step = 0;
+  int original_line = 0;
   // The minimal trace that still diverges (the original if it could not be
   // shrunk; see shrink_note).
   traces::Trace minimal;
@@ -163,6 +175,8 @@ struct CampaignResult {
   std::optional<double> time_budget_seconds;
   int length = 0;
   std::string corpus_dir;
+  bool corpus_is_default = false;
+  traces::ToolIdentity tool;
 
   enum class Stop { kCompleted, kTimeBudget, kInterrupted };
   Stop stop = Stop::kCompleted;

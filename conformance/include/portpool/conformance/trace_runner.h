@@ -31,11 +31,19 @@ struct TraceRun {
   // Steps left out because the backend cannot run them (a reboot on real
   // Windows, say); the run stops at the first one.
   std::optional<std::string> unsupported;
+  // Why a step could not run: it names a process no earlier step started
+  // (bad input, in traces::Replay's words), or the backend refused the call
+  // (a sandbox, say). The run stops there.
+  std::optional<std::string> failed;
+  // Where the run stopped early (unsupported or failed): the step's index in
+  // the trace, and its line (0 for a trace built in memory).
+  size_t stopped_step = 0;
+  int stopped_line = 0;
 };
 
 // Runs `trace` on the checker's backend. If `recorder` is given, every call
-// and its answer is recorded there. A step that names a process or socket the
-// backend never created is bad input: an error status naming the line.
+// and its answer is recorded there. A step that cannot run ends the run, as
+// `failed` in the result.
 absl::StatusOr<TraceRun> RunTrace(const traces::Trace& trace, Checker& checker,
                                   const Capabilities& capabilities,
                                   traces::TraceRecorder* recorder = nullptr);

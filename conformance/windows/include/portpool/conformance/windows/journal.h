@@ -103,7 +103,7 @@ class Journal {
 };
 
 // The pending reservations of a journal's text. An error for a line that is
-// not a journal line (the line number says which).
+// not a journal line: "LINE:COLUMN: what is wrong".
 absl::StatusOr<std::vector<PendingReservation>> PendingFromJournalText(absl::string_view text);
 
 // The same for a file; NotFound if it does not exist.

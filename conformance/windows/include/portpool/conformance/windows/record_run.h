@@ -51,8 +51,10 @@ struct RecordResult {
                   // system, not possible on this backend, bad input); the run stopped
   };
   Kind kind = Kind::kComplete;
-  // Why the run stopped early, naming the input line; empty when complete.
+  // Why the run stopped early; empty when complete.
   std::string message;
+  // The input's line where it stopped (0: not at a step, or complete).
+  int line = 0;
   // kIncomplete because the trace needs what this backend or its sandbox
   // cannot do (a reboot, a dynamic-range change, a port outside the window,
   // a made-up token): the probe is not runnable here, which is no fault of
