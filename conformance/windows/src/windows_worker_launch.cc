@@ -165,13 +165,7 @@ class WindowsWorker final : public WorkerChannel {
   }
 
   absl::StatusOr<std::string> ReadLine() override {
-    for (;;) {
-      if (const size_t end = buffer_.find('\n'); end != std::string::npos) {
-        std::string line = buffer_.substr(0, end);
-        buffer_.erase(0, end + 1);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        return line;
-      }
+    return NextLine(buffer_, [this](std::string& buffer) {
       char chunk[4096];
       DWORD n = 0;
       if (!::ReadFile(out_.get(), chunk, sizeof(chunk), &n, nullptr) || n == 0) {
@@ -181,8 +175,9 @@ class WindowsWorker final : public WorkerChannel {
         }
         return absl::UnavailableError(absl::StrCat("ReadFile from the worker: error ", error));
       }
-      buffer_.append(chunk, n);
-    }
+      buffer.append(chunk, n);
+      return absl::OkStatus();
+    });
   }
 
   void Kill() override {

@@ -51,19 +51,17 @@ class PosixWorker final : public WorkerChannel {
   }
 
   absl::StatusOr<std::string> ReadLine() override {
-    for (;;) {
-      if (const size_t end = buffer_.find('\n'); end != std::string::npos) {
-        std::string line = buffer_.substr(0, end);
-        buffer_.erase(0, end + 1);
-        return line;
-      }
+    return NextLine(buffer_, [this](std::string& buffer) {
       char chunk[4096];
-      const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n < 0 && errno == EINTR) continue;
+      ssize_t n = 0;
+      do {
+        n = ::recv(fd_, chunk, sizeof(chunk), 0);
+      } while (n < 0 && errno == EINTR);
       if (n < 0) return absl::UnavailableError(absl::StrCat("read: ", ErrnoText(errno)));
       if (n == 0) return absl::UnavailableError("the worker's output ended (it exited)");
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
+      buffer.append(chunk, static_cast<size_t>(n));
+      return absl::OkStatus();
+    });
   }
 
   void Kill() override {

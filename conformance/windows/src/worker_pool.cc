@@ -14,6 +14,19 @@ constexpr SocketId kForeignSocket{0x7fffffffu};
 
 }  // namespace
 
+absl::StatusOr<std::string> NextLine(std::string& buffer,
+                                     const std::function<absl::Status(std::string&)>& read_more) {
+  for (;;) {
+    if (const size_t end = buffer.find('\n'); end != std::string::npos) {
+      std::string line = buffer.substr(0, end);
+      buffer.erase(0, end + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      return line;
+    }
+    if (absl::Status more = read_more(buffer); !more.ok()) return more;
+  }
+}
+
 WorkerPoolBackend::WorkerPoolBackend(std::unique_ptr<WorkerLauncher> launcher,
                                      WorkerPoolOptions options)
     : launcher_(std::move(launcher)), options_(std::move(options)) {}

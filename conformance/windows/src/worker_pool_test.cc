@@ -58,6 +58,25 @@ class Session {
   Checker checker_;
 };
 
+// The launchers' line reading: lines split across reads, "\r\n" (a Windows
+// pipe), several lines in one read, and the end of the output.
+TEST(WorkerPool, NextLineJoinsChunksAndEndsWithTheStream) {
+  std::vector<std::string> chunks = {"portpool-", "trace 1\r\np1 cre", "ate\nlast\n", "half"};
+  size_t next = 0;
+  const auto read_more = [&](std::string& buffer) {
+    if (next == chunks.size()) return absl::UnavailableError("the worker's output ended");
+    buffer += chunks[next++];
+    return absl::OkStatus();
+  };
+  std::string buffer;
+  EXPECT_EQ(NextLine(buffer, read_more).value_or("?"), "portpool-trace 1");
+  EXPECT_EQ(NextLine(buffer, read_more).value_or("?"), "p1 create");
+  EXPECT_EQ(NextLine(buffer, read_more).value_or("?"), "last");
+  const absl::StatusOr<std::string> ended = NextLine(buffer, read_more);
+  EXPECT_EQ(ended.status().message(), "the worker's output ended");
+  EXPECT_EQ(buffer, "half");
+}
+
 TEST(WorkerPool, ProcessesShareTheMachineAndEndWithTheirWorkers) {
   const auto state = testing::ScratchFile("worker_pool", "state.trace");
   std::unique_ptr<WorkerPoolBackend> pool = SimulatorPool(state);

@@ -50,6 +50,13 @@ class WorkerChannel {
   virtual void Kill() = 0;
 };
 
+// The next line of a worker's output, for the launchers' ReadLine: the first
+// line in `buffer` (taken out, without its "\n" or "\r\n"), calling
+// `read_more` to append the stream's next bytes to `buffer` until one is
+// whole. read_more's error (the output ended, a read failed) is returned.
+absl::StatusOr<std::string> NextLine(std::string& buffer,
+                                     const std::function<absl::Status(std::string&)>& read_more);
+
 // What to start: the worker program's arguments, and whether to lower it.
 struct WorkerSpec {
   // After the program's own name: {"worker", "--backend", "windows"}.
