@@ -1,23 +1,36 @@
 #!/usr/bin/env python3
-"""Checks the GitHub Actions workflow against what issue 6 asks of it
+"""Checks the GitHub Actions workflow against what issues 6 and 15 ask of it
 (ctest test `workflow`, label `workflow`):
 
   - the file parses as YAML and has jobs;
   - a Linux job runs the README's test command (the `scripts/test.sh` line
     of its "Two commands" block) and uploads the tests' JUnit XML;
-  - a Windows job runs on the matrix windows-2019, windows-2022,
-    windows-2025 (runs-on taken from the matrix), configures with the vcpkg
-    toolchain (so the manifest vcpkg.json, which lists gtest, rapidcheck,
-    abseil, cli11 and nlohmann-json, is used), runs ctest without leaving
-    out windows-real, records the probe traces with `portpool record`, and
-    uploads artifacts;
+  - a Windows job runs on the images that exist, windows-2022 and
+    windows-2025 (runs-on taken from the matrix), configures, builds and
+    tests through the `windows` preset (MSVC with the vcpkg toolchain, so
+    the manifest vcpkg.json, which lists gtest, rapidcheck, abseil, cli11
+    and nlohmann-json, is used), and sets PORTPOOL_REQUIRE_REAL=1, so a missing API or a shell
+    that is not elevated fails instead of skipping;
+  - its dependency cache is restored and saved in two steps
+    (actions/cache/restore, actions/cache/save), the save with
+    `if: always()`, so a red job still keeps the dependency build;
+  - it runs ctest without leaving out windows-real, writes JUnit results
+    (--output-junit), summarises them in the job summary in a step that
+    always runs, and uploads them;
+  - it records the probe traces with `portpool record` in a step that
+    decides explicitly: it reads each record's exit code, reports in the job
+    summary, and ends with its own exit (not with the last command's);
+  - it runs `portpool campaign --backend windows` and uploads its report;
   - its cleanup step (`portpool cleanup --journal`) runs with `if: always()`,
-    and so does the upload.
+    and so does the upload;
+  - a final job, after the Windows job, runs `portpool matrix` over the
+    legs' artifacts and publishes it as its job summary.
 
   check_workflow.py WORKFLOW.yml README.md VCPKG.json
 
 Prints one line per check; exits 1 naming every check that failed, 2 when a
-file is missing or does not parse.
+file is missing or does not parse (or PyYAML is missing: CMake defines the
+test only where `import yaml` works).
 """
 import json
 import re
@@ -30,7 +43,8 @@ except ImportError:  # pragma: no cover - depends on the machine
           file=sys.stderr)
     sys.exit(2)
 
-WINDOWS_IMAGES = ["windows-2019", "windows-2022", "windows-2025"]
+WINDOWS_IMAGES = ["windows-2022", "windows-2025"]
+REPORT_DIR = "windows-real-report"
 
 
 def load(path, what):
@@ -73,8 +87,31 @@ def runs(job):
     return "\n".join(str(s.get("run", "")) for s in steps_of(job))
 
 
+def condition(step):
+    return str(step.get("if", "")).replace(" ", "")
+
+
 def always(step):
-    return "always()" in str(step.get("if", "")).replace(" ", "")
+    return "always()" in condition(step)
+
+
+def runs_even_when_red(step):
+    """always(), or !cancelled(): the step runs after a failed one."""
+    return always(step) or "!cancelled()" in condition(step)
+
+
+def uses(step, action):
+    return str(step.get("uses", "")).split("@", 1)[0] == action
+
+
+def upload_paths(job):
+    return "\n".join(str((s.get("with") or {}).get("path", ""))
+                     for s in steps_of(job) if uses(s, "actions/upload-artifact"))
+
+
+def last_statement(script):
+    lines = [line.strip() for line in str(script).splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def main(argv):
@@ -121,31 +158,8 @@ def main(argv):
             windows = (name, job, matrix)
     check(windows is not None, "there is a Windows job with a matrix of runner images")
     if windows:
-        name, job, matrix = windows
-        key = next(k for k, v in matrix.items()
-                   if isinstance(v, list) and any(str(x).startswith("windows-") for x in v))
-        check(sorted(map(str, matrix[key])) == WINDOWS_IMAGES,
-              f"job {name}: matrix.{key} is exactly {', '.join(WINDOWS_IMAGES)}")
-        check(str(job.get("runs-on", "")).replace(" ", "") == "${{matrix.%s}}" % key,
-              f"job {name}: runs-on is the matrix's image")
-        text = runs(job)
-        check("vcpkg.cmake" in text and ("-A x64" in text or "Visual Studio" in text),
-              f"job {name}: configures for MSVC (Visual Studio generator, -A x64) with the "
-              "vcpkg toolchain, which installs the manifest's dependencies")
-        ctest = [line for line in text.splitlines() if re.search(r"\bctest\b", line)]
-        check(bool(ctest) and not any("windows-real" in line and "-LE" in line for line in ctest),
-              f"job {name}: runs ctest without leaving out windows-real")
-        check(re.search(r"portpool[^\n]*\brecord\b", text) is not None
-              and "traces/probes" in text.replace("\\", "/"),
-              f"job {name}: records the probe traces (portpool record, traces/probes)")
-        cleanup = [s for s in steps_of(job) if "cleanup --journal" in str(s.get("run", ""))]
-        check(bool(cleanup), f"job {name}: has a cleanup step (portpool cleanup --journal)")
-        check(bool(cleanup) and all(always(s) for s in cleanup),
-              f"job {name}: the cleanup step runs always (if: always())")
-        uploads = [s for s in steps_of(job)
-                   if str(s.get("uses", "")).startswith("actions/upload-artifact")]
-        check(bool(uploads) and all(always(s) for s in uploads),
-              f"job {name}: uploads its report and traces as artifacts, always")
+        check_windows_job(*windows, check)
+        check_matrix_job(jobs, windows[0], check)
 
     dependencies = sorted(d if isinstance(d, str) else d.get("name", "")
                           for d in (vcpkg.get("dependencies") or []))
@@ -156,6 +170,100 @@ def main(argv):
         print(f"check_workflow.py: {len(failures)} check(s) failed", file=sys.stderr)
         return 1
     return 0
+
+
+def check_windows_job(name, job, matrix, check):
+    key = next(k for k, v in matrix.items()
+               if isinstance(v, list) and any(str(x).startswith("windows-") for x in v))
+    check(sorted(map(str, matrix[key])) == WINDOWS_IMAGES,
+          f"job {name}: matrix.{key} is exactly {', '.join(WINDOWS_IMAGES)}, the images "
+          "that exist")
+    check(str(job.get("runs-on", "")).replace(" ", "") == "${{matrix.%s}}" % key,
+          f"job {name}: runs-on is the matrix's image")
+    text = runs(job)
+    for command in ("cmake --preset windows", "cmake --build --preset windows",
+                    "ctest --preset windows"):
+        check(command in text, f"job {name}: runs '{command}' (MSVC and the vcpkg toolchain, "
+              "from CMakePresets.json)")
+    env = job.get("env") or {}
+    check(str(env.get("PORTPOOL_REQUIRE_REAL", "")) == "1",
+          f"job {name}: sets PORTPOOL_REQUIRE_REAL=1 (a run that checked no real answer fails)")
+
+    steps = steps_of(job)
+    check(not any(uses(s, "actions/cache") for s in steps),
+          f"job {name}: no combined actions/cache step (it saves nothing when the job is red)")
+    restores = [s for s in steps if uses(s, "actions/cache/restore")]
+    saves = [s for s in steps if uses(s, "actions/cache/save")]
+    check(bool(restores) and bool(saves),
+          f"job {name}: restores and saves its dependency cache apart "
+          "(actions/cache/restore, actions/cache/save)")
+    check(bool(saves) and all(always(s) for s in saves),
+          f"job {name}: saves the dependency cache also when red (if: always())")
+
+    ctest = [line for line in text.splitlines() if re.search(r"\bctest\b", line)]
+    ctest_text = " ".join(text.replace(">\n", " ").splitlines())
+    check(bool(ctest) and not any("windows-real" in line and "-LE" in line for line in ctest),
+          f"job {name}: runs ctest without leaving out windows-real")
+    junit = re.search(r"--output-junit\s+\"?([^\s\"]+)", ctest_text)
+    check(junit is not None, f"job {name}: ctest writes JUnit results (--output-junit)")
+    summaries = [s for s in steps if "junit" in str(s.get("run", "")).lower()
+                 and "GITHUB_STEP_SUMMARY" in str(s.get("run", ""))]
+    check(bool(summaries) and all(always(s) for s in summaries),
+          f"job {name}: summarises the JUnit results in the job summary, always")
+    if junit:
+        # "$env:PORTPOOL_REPORT_DIR\ctest-junit.xml": the job's variables spelled out.
+        folder = re.sub(r"\$env:(\w+)", lambda m: str(env.get(m.group(1), m.group(0))),
+                        junit.group(1)).replace("\\", "/")
+        check(REPORT_DIR in folder and REPORT_DIR in upload_paths(job),
+              f"job {name}: uploads the JUnit results ({REPORT_DIR})")
+
+    probes = [s for s in steps if re.search(r"portpool[^\n]*\brecord\b", str(s.get("run", "")))
+              or ("PORTPOOL_EXE" in str(s.get("run", "")) and " record " in str(s.get("run", "")))]
+    probe_text = "\n".join(str(s.get("run", "")) for s in probes)
+    check(bool(probes) and "traces/probes" in probe_text.replace("\\", "/"),
+          f"job {name}: records the probe traces (portpool record, traces/probes)")
+    check(bool(probes) and all("$LASTEXITCODE" in str(s.get("run", ""))
+                               and "GITHUB_STEP_SUMMARY" in str(s.get("run", ""))
+                               and re.match(r"exit\s+0$", last_statement(s.get("run", "")))
+                               for s in probes),
+          f"job {name}: the probe step decides explicitly (reads each exit code, reports in "
+          "the job summary, ends with its own exit: an answer the model does not allow is "
+          "reported, a harness error fails)")
+    check(bool(probes) and all(runs_even_when_red(s) for s in probes),
+          f"job {name}: the probe step runs after a red test step")
+
+    campaigns = [s for s in steps
+                 if re.search(r"\bcampaign\b[^\n]*--backend windows", str(s.get("run", "")))]
+    check(bool(campaigns), f"job {name}: runs portpool campaign --backend windows")
+    check(bool(campaigns) and REPORT_DIR in upload_paths(job)
+          and all(REPORT_DIR in str(s.get("run", "")).replace("PORTPOOL_REPORT_DIR", REPORT_DIR)
+                  for s in campaigns),
+          f"job {name}: uploads the campaign's report (in {REPORT_DIR})")
+
+    cleanup = [s for s in steps if "cleanup --journal" in str(s.get("run", ""))]
+    check(bool(cleanup), f"job {name}: has a cleanup step (portpool cleanup --journal)")
+    check(bool(cleanup) and all(always(s) for s in cleanup),
+          f"job {name}: the cleanup step runs always (if: always())")
+    uploads = [s for s in steps if uses(s, "actions/upload-artifact")]
+    check(bool(uploads) and all(always(s) for s in uploads),
+          f"job {name}: uploads its report and traces as artifacts, always")
+
+
+def check_matrix_job(jobs, windows_name, check):
+    finals = [(n, j) for n, j in jobs.items() if isinstance(j, dict)
+              and windows_name in ([j.get("needs")] if isinstance(j.get("needs"), str)
+                                   else (j.get("needs") or []))
+              and re.search(r"\bmatrix\b", runs(j))]
+    check(bool(finals), f"a final job (needs: {windows_name}) runs portpool matrix")
+    for name, job in finals:
+        steps = steps_of(job)
+        check(runs_even_when_red(job),
+              f"job {name}: runs after a red Windows leg too (if: !cancelled() or always())")
+        check(any(uses(s, "actions/download-artifact") for s in steps),
+              f"job {name}: downloads the legs' artifacts")
+        check(any("matrix" in str(s.get("run", "")) and "GITHUB_STEP_SUMMARY" in str(s.get("run", ""))
+                  for s in steps),
+              f"job {name}: publishes the behaviour table as its job summary")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ cd "$work" || exit 2
 # --- every subcommand, the same way ----------------------------------------------
 # --help, --version and an unknown option: each subcommand's help comes from
 # the same declarations, so they must all behave alike.
-commands=(campaign replay shrink show simulate record cleanup from-fuzz demo)
+commands=(campaign replay shrink show simulate record matrix worker cleanup from-fuzz demo)
 run --help
 expect_code 0 "portpool --help"
 for command in "${commands[@]}"; do

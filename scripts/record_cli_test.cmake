@@ -57,14 +57,20 @@ expect_in("${WORK_DIR}/journal.txt" "begin 1 create tcp 30000 ")
 portpool_cli_expect(journal-clean 0 "nothing to clean" cleanup --journal "${WORK_DIR}/journal.txt")
 portpool_cli_expect(replay-sandboxed 0 "conforms" replay "${WORK_DIR}/sandboxed.trace")
 
-# A trace that leaves the window stops there: exit 2, partial trace written.
+# A trace that leaves the window stops there: exit 3 (not runnable here),
+# partial trace written; so does one that needs a reboot.
 file(WRITE "${WORK_DIR}/outside.trace"
   "portpool-trace 1\nstart-process elevated -> NO_ERROR process=p1\n"
   "p1 create tcp 5000 4 -> NO_ERROR token=$a\n")
-portpool_cli_expect(refused 2 "refused by the sandbox"
+portpool_cli_expect(refused 3 "outside.trace:3:1: not runnable here: refused by the sandbox"
   record "${WORK_DIR}/outside.trace" --journal "${WORK_DIR}/journal2.txt"
   -o "${WORK_DIR}/outside-recorded.trace")
 expect_in("${WORK_DIR}/outside-recorded.trace" "# recording stopped after 1 of 2 steps, at line 3")
+file(WRITE "${WORK_DIR}/reboot.trace"
+  "portpool-trace 1\nstart-process elevated -> NO_ERROR process=p1\nreboot -> NO_ERROR\n")
+portpool_cli_expect(reboot 3 "reboot.trace:3:1: not runnable here: reboot is not possible on this backend"
+  record "${WORK_DIR}/reboot.trace" --journal "${WORK_DIR}/journal3.txt"
+  -o "${WORK_DIR}/reboot-recorded.trace")
 
 # Bad usage and bad files.
 portpool_cli_expect(no-file 2 "portpool record: TRACE is required" record)

@@ -18,6 +18,9 @@
 #include "portpool/conformance/campaign.h"
 #include "portpool/conformance/report.h"
 #include "portpool/conformance/simulator_backend.h"
+#include "portpool/conformance/windows/real_machine.h"
+#include "portpool/conformance/windows/windows_backend.h"
+#include "portpool/conformance/windows/worker_pool.h"
 
 // Set by conformance/CMakeLists.txt: the install layout's data folder
 // ("share") and the source tree the program was built from.
@@ -27,6 +30,10 @@
 
 namespace portpool::cli {
 namespace {
+
+// The backend is not available on this system: the report says that
+// nothing was checked.
+constexpr int kExitNothingChecked = 3;
 
 // Set by SIGINT/SIGTERM; the campaign stops at the next sequence.
 std::atomic<bool> g_stop{false};
@@ -103,8 +110,11 @@ class CampaignCommand : public Command {
              "source and the state before it, the rule coverage and a map of the port\n"
              "space. The same options give the same report, but for the wall-clock\n"
              "figures. Ctrl-C stops at the next sequence and writes a partial report.",
-             "exit: 0 all conform, 1 a divergence (or a harness error), 2 bad options,\n"
-             "130 interrupted before any divergence was found");
+             "exit: 0 all conform, 1 a divergence (or a harness error), 2 bad options (or\n"
+             "reservations left behind, or PORTPOOL_REQUIRE_REAL set where the real API is\n"
+             "missing or the shell is not elevated), 3 nothing could be checked (the\n"
+             "backend is not available here; the report says why), 130 interrupted before\n"
+             "any divergence was found");
     seeds_option_ = AddNumber(app, "--seeds", seeds_, 1, 1'000'000'000,
                               "run N sequences; with --time-budget alone, as many as fit");
     AddSeconds(app, "--time-budget", time_budget_, kMaxTimeBudget,
@@ -112,7 +122,16 @@ class CampaignCommand : public Command {
     AddSeed(app, seed_, "the first sequence's seed: sequence i uses seed S+i");
     AddNumber(app, "--length", length_, 1, 100'000, "steps generated per sequence", "L");
     AddChoice(app, "--backend", backend_, {"simulator", "windows"},
-              "the backend; windows runs only in a build for Windows\n(docs/windows.md)");
+              "the backend; windows: the real API of this machine, every model\n"
+              "process a worker process, inside a sandbox window, journalled (only in\n"
+              "a build for Windows; run it elevated; docs/windows.md)");
+    sandbox_option_ = AddText(app, "--sandbox", sandbox_, "START-END",
+                              "windows: the only ports it may reserve or bind (default: the\n"
+                              "first clear 256 ports from 20000 up)");
+    journal_option_ = AddText(app, "--journal", journal_, "FILE",
+                              "windows: every Create and Delete is written here first (default\n"
+                              "DIR/journal.txt); 'portpool cleanup --journal FILE' removes\n"
+                              "what a crashed run left");
     AddInputFolder(app, "--corpus", corpus_,
                    "the regression corpus (default: traces/regression of the source\n"
                    "tree, or share/portpool/traces/regression of the installation)");
@@ -156,15 +175,14 @@ class CampaignCommand : public Command {
         return std::make_unique<conformance::SimulatorBackend>(s, simulator);
       };
     } else {
-#ifdef _WIN32
-      return context.Fail(
-          "--backend windows: the Windows backend is not part of this build yet (see "
-          "docs/windows.md)");
-#else
+#ifndef _WIN32
       return context.Fail(
           "--backend windows runs only in a build for Windows (this portpool was built for "
           "another system); use --backend simulator here, and see docs/windows.md");
 #endif
+    }
+    if (backend_ != "windows" && (sandbox_option_->count() > 0 || journal_option_->count() > 0)) {
+      return context.Fail("--sandbox and --journal are for --backend windows");
     }
     // The simulator's own promises (fresh tokens after a reboot) and its
     // Win32-shaped surface are checked only on the simulator.
@@ -205,6 +223,26 @@ class CampaignCommand : public Command {
       }
     }
 
+    // The real machine: worker processes of this program, the sandbox, the
+    // journal (conformance/windows/real_machine.h).
+    std::shared_ptr<std::vector<conformance::PendingReservation>> left;
+    std::string journal_path;
+#ifdef _WIN32
+    if (backend_ == "windows") {
+      journal_path =
+          journal_.empty() ? (std::filesystem::path(output_) / "journal.txt").string() : journal_;
+      absl::StatusOr<std::string> program = conformance::CurrentProgramPath();
+      absl::StatusOr<conformance::RealMachineRun> run =
+          program.ok() ? conformance::SetUpWindowsCampaign(
+                             *program,
+                             sandbox_.empty() ? std::nullopt : std::optional<std::string>(sandbox_),
+                             journal_path, options)
+                       : absl::StatusOr<conformance::RealMachineRun>(program.status());
+      if (!run.ok()) return context.Fail(run.status().message());
+      left = run->left;
+    }
+#endif
+
     StopSignals signals;
     options.stop = &g_stop;
     ProgressPrinter progress(context.err(), StderrIsSmartTerminal());
@@ -222,6 +260,13 @@ class CampaignCommand : public Command {
     PrintSummary(context, *result, *files);
 
     const conformance::CampaignResult& r = *result;
+    if (left && !left->empty()) {
+      return context.Fail(absl::StrCat(left->size(),
+                                       " reservation(s) the run created could not be deleted; "
+                                       "run 'portpool cleanup --journal ",
+                                       journal_path, "'"));
+    }
+    if (r.unavailable) return kExitNothingChecked;
     if (!r.conforms()) return kExitDivergence;
     if (r.stop == conformance::CampaignResult::Stop::kInterrupted) {
       return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGINT);
@@ -269,6 +314,8 @@ class CampaignCommand : public Command {
   uint64_t seed_ = 1;
   uint64_t length_ = 80;
   std::string backend_ = "simulator";
+  std::string sandbox_;
+  std::string journal_;
   std::string corpus_;
   bool no_corpus_ = false;
   bool keep_going_ = false;
@@ -279,6 +326,8 @@ class CampaignCommand : public Command {
   std::string output_ = "portpool-report";
   bool quiet_ = false;
   CLI::Option* seeds_option_ = nullptr;
+  CLI::Option* sandbox_option_ = nullptr;
+  CLI::Option* journal_option_ = nullptr;
 };
 
 }  // namespace

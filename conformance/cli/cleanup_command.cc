@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "command.h"
 #include "options.h"
-#include "portpool/conformance/journal.h"
-#include "portpool/conformance/windows_backend.h"
+#include "portpool/conformance/windows/journal.h"
+#include "portpool/conformance/windows/windows_backend.h"
 
 namespace portpool::cli {
 namespace {

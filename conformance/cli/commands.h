@@ -16,6 +16,8 @@
   X(MakeShowCommand)             \
   X(MakeSimulateCommand)         \
   X(MakeRecordCommand)           \
+  X(MakeMatrixCommand)           \
+  X(MakeWorkerCommand)           \
   X(MakeCleanupCommand)          \
   X(MakeFromFuzzCommand)         \
   X(MakeDemoCommand)

@@ -22,7 +22,9 @@ namespace {
 
 const char kExitCodes[] =
     "exit codes (every command): 0 success, 1 an answer the model does not allow,\n"
-    "2 bad usage or a bad or unreadable file, 130 interrupted";
+    "2 bad usage or a bad or unreadable file, 130 interrupted; record and campaign:\n"
+    "3 nothing could be checked here (a call the backend cannot make, a backend\n"
+    "that is not available)";
 
 traces::ToolIdentity ThisProgram() {
   traces::ToolIdentity tool = traces::ToolIdentity::OfThisLibrary();

@@ -1,7 +1,8 @@
 // `portpool record TRACE`: runs a trace's calls on a backend and writes the
-// answers it gave as a new trace (conformance/record_run.h). On Windows the
-// backend is the real API, inside a sandbox window with a journal; elsewhere
-// it is the simulator, so that the command can be tried and tested anywhere.
+// answers it gave as a new trace (conformance/windows/record_run.h). On
+// Windows the backend is the real API, every process of the trace a worker
+// process, inside a sandbox window with a journal; elsewhere it is the
+// simulator, so that the command can be tried and tested anywhere.
 #include <optional>
 #include <string>
 
@@ -9,11 +10,13 @@
 #include "command.h"
 #include "files.h"
 #include "options.h"
-#include "portpool/conformance/journal.h"
-#include "portpool/conformance/record_run.h"
-#include "portpool/conformance/sandbox.h"
 #include "portpool/conformance/simulator_backend.h"
-#include "portpool/conformance/windows_backend.h"
+#include "portpool/conformance/windows/journal.h"
+#include "portpool/conformance/windows/real_machine.h"
+#include "portpool/conformance/windows/record_run.h"
+#include "portpool/conformance/windows/sandbox.h"
+#include "portpool/conformance/windows/windows_backend.h"
+#include "portpool/conformance/windows/worker_pool.h"
 #include "trace_io.h"
 
 namespace portpool::cli {
@@ -24,6 +27,10 @@ constexpr const char* kDefaultBackend = "windows";
 #else
 constexpr const char* kDefaultBackend = "simulator";
 #endif
+
+// The trace needs what this backend or its sandbox cannot do; the steps
+// before are recorded.
+constexpr int kExitNotRunnable = 3;
 
 class RecordCommand : public Command {
  public:
@@ -41,10 +48,14 @@ class RecordCommand : public Command {
              "settle the unknowns of docs/semantics.md.\n\n"
              "On Windows it needs an elevated administrator shell for the persistent\n"
              "calls; it reads the machine's reservations first and deletes what it\n"
-             "created when it ends (docs/windows.md).",
+             "created when it ends (docs/windows.md). Every process of the trace is a\n"
+             "worker process of its own there. With PORTPOOL_REQUIRE_REAL=1 (as CI sets\n"
+             "it) a shell that is not elevated is an error (exit 2).",
              "exit: 0 recorded, every answer conforms; 1 recorded up to an answer the\n"
-             "model does not allow; 2 bad usage or input, or a call that could not run\n"
-             "(refused by the sandbox, unsupported on this system), or reservations left");
+             "model does not allow; 2 bad usage or input, a call that could not run\n"
+             "(unsupported on this system, a harness fault), or reservations left;\n"
+             "3 recorded up to a call this backend or its sandbox cannot make (a reboot,\n"
+             "a dynamic-range change, a port outside the window): not runnable here");
     AddInputFile(app, file_, "the trace whose calls to run", "TRACE");
     AddOutputFile(app, output_, "where to write the recorded trace");
     backend_ = kDefaultBackend;
@@ -105,12 +116,29 @@ class RecordCommand : public Command {
     if (absl::Status available = windows.Available(); !available.ok()) {
       return context.Fail(available.message());
     }
+    // Unelevated, the persistent calls would only record ERROR_ACCESS_DENIED:
+    // real answers, but not the ones a run that requires them is after.
+    if (!windows.system().elevated && conformance::RealAnswersRequired()) {
+      return context.Fail(absl::StrCat("not an elevated administrator (", windows.Provenance(),
+                                       "), and ", conformance::kRequireRealVariable,
+                                       " is set: run from an elevated shell"));
+    }
     auto snapshot = conformance::ReadWindowsSnapshot();
     if (!snapshot.ok()) {
       return context.Fail(
           absl::StrCat("cannot read the machine's reservations: ", snapshot.status().message()));
     }
-    return RecordSandboxed(context, *input, windows, *snapshot, window, {windows.Provenance()},
+    // Every process of the trace in a worker process of its own: a second
+    // process, an unelevated one and a process's end are real.
+    absl::StatusOr<std::string> program = conformance::CurrentProgramPath();
+    absl::StatusOr<std::unique_ptr<conformance::WorkerPoolBackend> > pool =
+        program.ok()
+            ? conformance::MakeWindowsWorkerPool(*program, windows.system())
+            : absl::StatusOr<std::unique_ptr<conformance::WorkerPoolBackend> >(program.status());
+    if (!pool.ok()) {
+      return context.Fail(absl::StrCat("cannot start worker processes: ", pool.status().message()));
+    }
+    return RecordSandboxed(context, *input, **pool, *snapshot, window, {windows.Provenance()},
                            source);
 #endif
   }
@@ -135,6 +163,12 @@ class RecordCommand : public Command {
         return kExitDivergence;
       case conformance::RecordResult::Kind::kIncomplete:
         break;
+    }
+    if (result.not_runnable) {
+      context.Say(absl::StrCat(at, "not runnable here: ", result.message, " (recorded only ",
+                               result.steps_run, " of ", result.steps_total, " steps to ", where,
+                               ")"));
+      return kExitNotRunnable;
     }
     return context.Fail(absl::StrCat(at, result.message, " (recorded only ", result.steps_run,
                                      " of ", result.steps_total, " steps to ", where, ")"));

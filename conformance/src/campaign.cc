@@ -129,7 +129,8 @@ class Campaign {
   void RunSequence(uint64_t seed, const Capabilities& capabilities);
   // keep_going: every divergence of the sequence, each with a trace of its
   // own (traces::IsolateDivergence) where one exists.
-  void RunSequenceKeepingGoing(uint64_t seed, const std::vector<StepSpec>& steps, Backend& backend,
+  void RunSequenceKeepingGoing(uint64_t seed, const std::vector<StepSpec>& steps,
+                               const Capabilities& capabilities, Backend& backend,
                                Checker& checker, const std::string& provenance);
 
   // Records a divergence: counts it, and unless one with the same signature
@@ -147,6 +148,17 @@ class Campaign {
 };
 
 absl::StatusOr<CampaignResult> Campaign::Run() && {
+  if (options_.unavailable) {
+    result_.backend_name = options_.backend_name;
+    result_.backend_description = absl::StrCat("not available here: ", *options_.unavailable);
+    result_.unavailable = options_.unavailable;
+    result_.first_seed = options_.first_seed;
+    result_.seeds = options_.seeds;
+    result_.length = options_.length;
+    result_.corpus_dir = options_.corpus_dir;
+    Progress(CampaignProgress::Phase::kDone);
+    return std::move(result_);
+  }
   if (!options_.make_backend) return absl::InvalidArgumentError("no backend factory given");
   if (!options_.seeds && !options_.time_budget_seconds) {
     return absl::InvalidArgumentError("give a seed count, a time budget or both");
@@ -234,13 +246,30 @@ absl::Status Campaign::RunCorpus() {
   }
 
   // 2. The documented cases' calls, run on the backend and checked.
-  for (const DocumentedCase& c : *cases) {
+  for (DocumentedCase c : *cases) {
     if (Stopped()) return absl::OkStatus();
+    if (options_.adapt_case) {
+      absl::StatusOr<traces::Trace> adapted = options_.adapt_case(c.trace);
+      if (!adapted.ok()) {
+        ++result_.documented_cases;
+        ++result_.documented_cases_unsupported;
+        Progress(CampaignProgress::Phase::kDocumentedCases);
+        continue;
+      }
+      c.trace = *std::move(adapted);
+    }
     std::unique_ptr<Backend> backend = options_.make_backend(options_.first_seed);
     const std::string description = backend->Describe();
     absl::StatusOr<CaseResult> run =
-        RunDocumentedCase(c, *backend, options_.checker, result_.coverage);
+        RunDocumentedCase(c, *backend, options_.checker, result_.coverage, options_.prepare_model);
     ++result_.documented_cases;
+    // A call a sandbox refused never reached the backend: the case is one
+    // this backend cannot make, as one that needs a reboot is.
+    if (!run.ok() && absl::StrContains(run.status().message(), kRefusedBySandbox)) {
+      ++result_.documented_cases_unsupported;
+      Progress(CampaignProgress::Phase::kDocumentedCases);
+      continue;
+    }
     if (!run.ok()) {
       result_.errors.push_back(absl::StrCat("documented case ", run.status().message()));
       continue;
@@ -303,13 +332,19 @@ void Campaign::RunSequence(uint64_t seed, const Capabilities& capabilities) {
   const std::vector<StepSpec> steps = GenerateSequence(seed, options_.length, capabilities);
   std::unique_ptr<Backend> backend = options_.make_backend(seed);
   Checker checker(*backend, options_.checker);
+  if (options_.prepare_model) {
+    if (absl::Status prepared = options_.prepare_model(checker.mutable_model()); !prepared.ok()) {
+      result_.errors.push_back(absl::StrCat("sequence seed=", seed, ": ", prepared.message()));
+      return;
+    }
+  }
   if (options_.checker.keep_going) {
     RunSequenceKeepingGoing(
-        seed, steps, *backend, checker,
+        seed, steps, capabilities, *backend, checker,
         absl::StrCat(backend->Describe(), " length=", options_.length, " campaign keep-going"));
     return;
   }
-  absl::StatusOr<std::optional<CheckedCall>> divergent = RunSteps(steps, checker);
+  absl::StatusOr<std::optional<CheckedCall>> divergent = RunSteps(steps, checker, capabilities);
   result_.sequence_calls += static_cast<int64_t>(checker.history().size());
   result_.coverage.Merge(checker.coverage());
   const std::string provenance =
@@ -341,9 +376,10 @@ void Campaign::RunSequence(uint64_t seed, const Capabilities& capabilities) {
 }
 
 void Campaign::RunSequenceKeepingGoing(uint64_t seed, const std::vector<StepSpec>& steps,
-                                       Backend& backend, Checker& checker,
-                                       const std::string& provenance) {
-  absl::StatusOr<std::vector<size_t>> divergent = RunStepsKeepingGoing(steps, checker);
+                                       const Capabilities& capabilities, Backend& backend,
+                                       Checker& checker, const std::string& provenance) {
+  absl::StatusOr<std::vector<size_t>> divergent =
+      RunStepsKeepingGoing(steps, checker, capabilities);
   const std::vector<CheckedCall>& history = checker.history();
   result_.sequence_calls += static_cast<int64_t>(history.size());
   result_.coverage.Merge(checker.coverage());

@@ -43,9 +43,14 @@ absl::StatusOr<std::vector<DocumentedCase>> LoadDocumentedCases(const std::strin
 }
 
 absl::StatusOr<CaseResult> RunDocumentedCase(const DocumentedCase& c, Backend& backend,
-                                             const CheckerOptions& options,
-                                             RuleCoverage& coverage) {
+                                             const CheckerOptions& options, RuleCoverage& coverage,
+                                             const PrepareModel& prepare) {
   Checker checker(backend, options);
+  if (prepare) {
+    if (absl::Status prepared = prepare(checker.mutable_model()); !prepared.ok()) {
+      return absl::Status(prepared.code(), absl::StrCat(c.path, ": ", prepared.message()));
+    }
+  }
   absl::StatusOr<TraceRun> run = RunTrace(c.trace, checker, backend.capabilities());
   if (!run.ok()) {
     return absl::Status(run.status().code(), absl::StrCat(c.path, ": ", run.status().message()));

@@ -20,6 +20,7 @@ using report_text::ShellQuote;
 using report_text::Thousands;
 
 std::string VerdictWord(const CampaignResult& r) {
+  if (r.unavailable) return "UNSUPPORTED";
   if (r.divergence_count > 0) return "DIVERGES";
   if (!r.errors.empty()) return "ERRORS";
   if (r.stop == CampaignResult::Stop::kInterrupted) return "INTERRUPTED";
@@ -46,6 +47,11 @@ std::string WhatItShows(const CampaignResult& r) {
       std::all_of(r.divergences.begin(), r.divergences.end(), [](const auto& d) {
         return d.origin == CampaignDivergence::Origin::kCorpusReplay;
       });
+  if (r.unavailable) {
+    return absl::StrCat("Nothing was checked: the ", r.backend_name,
+                        " backend is not available here (", *r.unavailable,
+                        "). The verdict says nothing about Windows or the model.");
+  }
   std::string text;
   if (r.backend_name == "simulator") {
     if (corpus_only) {

@@ -42,6 +42,7 @@ main { max-width: 1200px; margin: 0 auto; padding: 20px 28px 48px; }
 .verdict.DIVERGES { background: var(--bad); }
 .verdict.ERRORS { background: var(--warn); }
 .verdict.INTERRUPTED { background: var(--warn); }
+.verdict.UNSUPPORTED { background: var(--warn); }
 .verdict.partial { background: repeating-linear-gradient(135deg, #15803d 0 22px, #a16207 22px 44px); }
 .verdict .partial-note { font-size: 15px; font-weight: 700; margin-top: 6px; }
 .cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 16px 0; }
@@ -363,5 +364,9 @@ std::string ReportHtml(const CampaignResult& r) {
   absl::StrAppend(&html, "</ul></section>\n</main>\n</body>\n</html>\n");
   return html;
 }
+
+absl::string_view ReportStyleSheet() { return kCss; }
+
+std::string HtmlEscape(absl::string_view text) { return report_text::Html(text); }
 
 }  // namespace portpool::conformance

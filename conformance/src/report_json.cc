@@ -60,6 +60,7 @@ Json StateJson(const DrawnState& state) {
 std::string ReportJson(const CampaignResult& r) {
   Json run{{"backend", r.backend_name},
            {"backend_description", r.backend_description},
+           {"unavailable", OrNull(r.unavailable)},
            {"first_seed", r.first_seed},
            {"seeds_asked", OrNull(r.seeds)},
            {"time_budget_seconds", OrNull(r.time_budget_seconds)},

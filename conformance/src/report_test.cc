@@ -282,5 +282,36 @@ TEST(ReportTest, TheVerdictWordFollowsTheResult) {
   EXPECT_EQ(VerdictWord(result), "DIVERGES");
 }
 
+// A backend that is not available here (the Windows API under Wine, say):
+// every form of the report says that nothing was checked, naming the machine,
+// and never shows it as CONFORMS.
+TEST(ReportTest, ABackendNotAvailableHereIsUnsupportedInEveryForm) {
+  CampaignOptions options;
+  options.backend_name = "windows";
+  options.seeds = 3;
+  options.unavailable = "unsupported on this system: no iphlpapi; windows build=22631 elevated=no";
+  absl::StatusOr<CampaignResult> result = RunCampaign(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->conforms());
+  EXPECT_EQ(VerdictWord(*result), "UNSUPPORTED");
+  EXPECT_EQ(VerdictLine(*result), "UNSUPPORTED");
+  EXPECT_THAT(WhatItShows(*result), HasSubstr("Nothing was checked"));
+  const std::string md = ReportMarkdown(*result);
+  EXPECT_THAT(md, HasSubstr("## Verdict: UNSUPPORTED"));
+  EXPECT_THAT(md, HasSubstr("Nothing was checked: the windows backend is not available here"));
+  EXPECT_THAT(md, HasSubstr("windows build=22631 elevated=no"));
+  EXPECT_THAT(ReportHtml(*result), HasSubstr("verdict UNSUPPORTED"));
+  const nlohmann::json json =
+      nlohmann::json::parse(ReportJson(*result), nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(json.is_discarded());
+  EXPECT_EQ(json["verdict"], "UNSUPPORTED");
+  EXPECT_EQ(json["conforms"], false);
+  EXPECT_EQ(json["run"]["unavailable"], *options.unavailable);
+  EXPECT_THAT(json["run"]["backend_description"].get<std::string>(),
+              HasSubstr("windows build=22631 elevated=no"));
+  // A run that did check: the field is null.
+  EXPECT_TRUE(nlohmann::json::parse(ReportJson(ShortCampaign(1)))["run"]["unavailable"].is_null());
+}
+
 }  // namespace
 }  // namespace portpool::conformance

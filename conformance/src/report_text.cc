@@ -106,6 +106,10 @@ std::string CorpusLine(const CampaignResult& r) {
 }
 
 std::string Summary(const CampaignResult& r) {
+  if (r.unavailable) {
+    return absl::StrCat("Nothing was checked: the ", r.backend_name,
+                        " backend is not available here (", *r.unavailable, ").");
+  }
   const std::string what =
       absl::StrCat(Plural(static_cast<int64_t>(r.sequences), "sequence", "sequences"), ", ",
                    Plural(r.documented_cases, "documented case", "documented cases"), " and ",

@@ -3,8 +3,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "portpool/conformance/sandbox.h"
-#include "portpool/conformance/windows_backend.h"
 
 namespace portpool::conformance {
 

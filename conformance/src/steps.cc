@@ -267,10 +267,11 @@ std::optional<Call> Resolve(const StepSpec& s, const LiveState& state, const Cap
 }
 
 absl::StatusOr<std::optional<CheckedCall>> RunSteps(const std::vector<StepSpec>& steps,
-                                                    Checker& checker) {
+                                                    Checker& checker,
+                                                    const Capabilities& capabilities) {
   LiveState state;
   for (const StepSpec& spec : steps) {
-    std::optional<Call> call = Resolve(spec, state);
+    std::optional<Call> call = Resolve(spec, state, capabilities);
     if (!call) continue;
     absl::StatusOr<CheckedCall> checked = checker.Step(*call);
     if (!checked.ok()) return checked.status();
@@ -281,12 +282,13 @@ absl::StatusOr<std::optional<CheckedCall>> RunSteps(const std::vector<StepSpec>&
 }
 
 absl::StatusOr<std::vector<size_t>> RunStepsKeepingGoing(const std::vector<StepSpec>& steps,
-                                                         Checker& checker) {
+                                                         Checker& checker,
+                                                         const Capabilities& capabilities) {
   LiveState state;
   std::vector<size_t> divergent;
   for (const StepSpec& spec : steps) {
     if (checker.lost()) break;
-    std::optional<Call> call = Resolve(spec, state);
+    std::optional<Call> call = Resolve(spec, state, capabilities);
     if (!call) continue;
     absl::StatusOr<CheckedCall> checked = checker.Step(*call);
     if (!checked.ok()) return checked.status();

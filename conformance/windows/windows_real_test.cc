@@ -19,8 +19,17 @@
 //   PORTPOOL_SANDBOX_FROM where the scan for a window starts (default 20000)
 //   PORTPOOL_STATE_MACHINE_SEQUENCES  state-machine sequences (default 30)
 //   PORTPOOL_STATE_MACHINE_STEPS      at most this many steps each (default 40)
+//   PORTPOOL_REQUIRE_REAL  set (CI sets it): a test that could not ask the
+//                          real API, or not as an elevated administrator,
+//                          fails instead of skipping
 //
-// Without the API (Wine) every test skips: "unsupported on this system: ...".
+// Every model process runs in a worker process of its own (the build's
+// portpool program, `portpool worker --backend windows`; worker_pool.h), so
+// the cases and sequences may start a second process, an unelevated one,
+// and end processes.
+//
+// Without the API (Wine) every test skips: "unsupported on this system: ...";
+// with PORTPOOL_REQUIRE_REAL set, every test fails with that reason.
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -37,35 +46,46 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "portpool/conformance/differential.h"
-#include "portpool/conformance/journal.h"
-#include "portpool/conformance/netsh_parse.h"
-#include "portpool/conformance/record_run.h"
-#include "portpool/conformance/sandbox.h"
 #include "portpool/conformance/state_machine.h"
 #include "portpool/conformance/steps.h"
-#include "portpool/conformance/windows_backend.h"
+#include "portpool/conformance/windows/differential.h"
+#include "portpool/conformance/windows/journal.h"
+#include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/windows/real_machine.h"
+#include "portpool/conformance/windows/record_run.h"
+#include "portpool/conformance/windows/sandbox.h"
+#include "portpool/conformance/windows/windows_backend.h"
+#include "portpool/conformance/windows/worker_pool.h"
 #include "portpool/traces/parse.h"
 #include "portpool/traces/print.h"
 #include "rapidcheck.h"
+#include "testing/worker_program.h"
 
 namespace portpool::conformance {
 namespace {
 
-std::optional<std::string> GetEnv(const char* name) {
-#ifdef _MSC_VER
-  char* value = nullptr;
-  size_t size = 0;
-  if (_dupenv_s(&value, &size, name) != 0 || value == nullptr) return std::nullopt;
-  std::string text(value);
-  std::free(value);
-#else
-  const char* value = std::getenv(name);  // C4996-safe: MSVC takes _dupenv_s above
-  if (value == nullptr) return std::nullopt;
-  std::string text(value);
-#endif
-  if (text.empty()) return std::nullopt;
-  return text;
+std::optional<std::string> GetEnv(const char* name) { return EnvironmentVariable(name); }
+
+// A reason to skip, or with PORTPOOL_REQUIRE_REAL set, to fail: a green run
+// must mean real answers were checked.
+#define PORTPOOL_SKIP_OR_FAIL(reason)                                       \
+  do {                                                                      \
+    if (RealAnswersRequired()) {                                            \
+      FAIL() << kRequireRealVariable                                        \
+             << " is set, and real answers were not checked: " << (reason); \
+    }                                                                       \
+    GTEST_SKIP() << (reason);                                               \
+  } while (false)
+
+// Every model process in a worker process: the build's portpool program.
+std::unique_ptr<Backend> MakeBackend(const WindowsSystem& system) {
+  absl::StatusOr<std::unique_ptr<WorkerPoolBackend>> pool =
+      MakeWindowsWorkerPool(testing::WorkerProgram(), system);
+  if (!pool.ok()) {
+    ADD_FAILURE() << "cannot start worker processes: " << pool.status();
+    return std::make_unique<WindowsBackend>();
+  }
+  return *std::move(pool);
 }
 
 // What every test of this process shares, set up once.
@@ -75,6 +95,7 @@ struct Shared {
   std::string report_dir;
   std::optional<Journal> journal;
   DifferentialEnvironment environment;
+  WindowsSystem system;
 };
 
 Shared& SharedSetUp() {
@@ -82,6 +103,7 @@ Shared& SharedSetUp() {
     auto* s = new Shared;
     s->report_dir = GetEnv("PORTPOOL_REPORT_DIR").value_or("windows-real-report");
     WindowsBackend probe;
+    s->system = probe.system();
     if (absl::Status available = probe.Available(); !available.ok()) {
       s->skip = std::string(available.message());
       return s;
@@ -146,14 +168,15 @@ class WindowsReal : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(WindowsReal, Case) {
   Shared& shared = SharedSetUp();
-  if (shared.skip) GTEST_SKIP() << *shared.skip;
+  if (shared.skip) PORTPOOL_SKIP_OR_FAIL(*shared.skip);
   ASSERT_FALSE(shared.error) << *shared.error;
   const DifferentialCase& c = DifferentialCases()[GetParam()];
   RecordProperty("question", c.question);
   DifferentialResult result;
   {
-    WindowsBackend backend;  // fresh per case: its sockets close with it
-    result = RunDifferentialCase(c, backend, shared.environment);
+    // Fresh per case: its workers, and their sockets, end with it.
+    std::unique_ptr<Backend> backend = MakeBackend(shared.system);
+    result = RunDifferentialCase(c, *backend, shared.environment);
   }
   if (absl::Status written = WriteCaseReport(shared.report_dir, c, result); !written.ok()) {
     ADD_FAILURE() << written.message();
@@ -167,7 +190,8 @@ TEST_P(WindowsReal, Case) {
                 << account;
       break;
     case DifferentialResult::Kind::kUnsupported:
-      GTEST_SKIP() << result.message;
+      PORTPOOL_SKIP_OR_FAIL(result.message);
+      return;
     case DifferentialResult::Kind::kNotRunnable:
       GTEST_SKIP() << "not runnable here: " << result.message;
     case DifferentialResult::Kind::kDiverged:
@@ -214,7 +238,7 @@ class WindowsRealCorpus : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(WindowsRealCorpus, Trace) {
   Shared& shared = SharedSetUp();
-  if (shared.skip) GTEST_SKIP() << *shared.skip;
+  if (shared.skip) PORTPOOL_SKIP_OR_FAIL(*shared.skip);
   ASSERT_FALSE(shared.error) << *shared.error;
   const std::string& file = GetParam();
   ASSERT_NE(file, kNoCorpus) << "no traces in " << PORTPOOL_SOURCE_DIR << "/traces/regression";
@@ -236,11 +260,11 @@ TEST_P(WindowsRealCorpus, Trace) {
   RecordResult result;
   std::vector<PendingReservation> left;
   {
-    WindowsBackend backend;  // fresh per trace: its sockets close with it
-    SandboxedBackend sandboxed(backend, shared.environment.sandbox, *shared.journal,
+    std::unique_ptr<Backend> backend = MakeBackend(shared.system);  // fresh per trace
+    SandboxedBackend sandboxed(*backend, shared.environment.sandbox, *shared.journal,
                                shared.environment.snapshot);
     RecordOptions options;
-    options.provenance = {absl::StrCat(backend.Provenance(), " sandbox=", FormatRange(window))};
+    options.provenance = {absl::StrCat(backend->Describe(), " sandbox=", FormatRange(window))};
     options.source = std::filesystem::path(file).filename().string();
     options.snapshot = shared.environment.snapshot;
     result = RecordTrace(input, sandboxed, options);
@@ -271,10 +295,9 @@ TEST_P(WindowsRealCorpus, Trace) {
   // stop is the harness's fault.
   if (const size_t at = result.message.find(std::string(kUnsupportedOnThisSystem));
       at != std::string::npos) {
-    GTEST_SKIP() << result.message.substr(at);
+    PORTPOOL_SKIP_OR_FAIL(result.message.substr(at));
   }
-  if (absl::StrContains(result.message, kRefusedBySandbox) ||
-      absl::StrContains(result.message, "not possible on this backend")) {
+  if (result.not_runnable) {
     GTEST_SKIP() << "not runnable here: " << result.message;
   }
   FAIL() << file << ": " << result.message;
@@ -327,11 +350,12 @@ class RealSequence {
  public:
   RealSequence(Shared& shared, StateMachineTally& tally)
       : tally_(tally),
-        sandboxed_(backend_, shared.environment.sandbox, *shared.journal,
+        backend_(MakeBackend(shared.system)),
+        sandboxed_(*backend_, shared.environment.sandbox, *shared.journal,
                    shared.environment.snapshot),
         checker_(sandboxed_),
         run_(checker_, sandboxed_.capabilities(),
-             absl::StrCat(backend_.Provenance(), " sandbox=",
+             absl::StrCat(backend_->Describe(), " sandbox=",
                           FormatRange(shared.environment.sandbox.window()), " state-machine")) {
     seeded_ = SeedModel(shared.environment.snapshot, checker_.mutable_model());
   }
@@ -339,9 +363,10 @@ class RealSequence {
   RealSequence& operator=(const RealSequence&) = delete;
   // Persistent reservations outlive the process: delete them now, whether
   // the sequence passed or a divergence is unwinding it.
+  // As an elevated process started for it: the sequence's own may have
+  // ended, or be unelevated.
   ~RealSequence() {
-    if (run_.live.processes().empty()) return;
-    for (const PendingReservation& r : sandboxed_.CleanUp(run_.live.processes().front().first)) {
+    for (const PendingReservation& r : sandboxed_.CleanUp()) {
       tally_.left.push_back(absl::StrCat(ProtocolName(r.protocol), " ", FormatRange(r.block)));
     }
   }
@@ -352,7 +377,7 @@ class RealSequence {
 
  private:
   StateMachineTally& tally_;
-  WindowsBackend backend_;
+  std::unique_ptr<Backend> backend_;
   SandboxedBackend sandboxed_;
   Checker checker_;
   StateMachineRun run_;
@@ -361,7 +386,7 @@ class RealSequence {
 
 TEST(WindowsRealStateMachine, SequencesConformToTheModel) {
   Shared& shared = SharedSetUp();
-  if (shared.skip) GTEST_SKIP() << *shared.skip;
+  if (shared.skip) PORTPOOL_SKIP_OR_FAIL(*shared.skip);
   ASSERT_FALSE(shared.error) << *shared.error;
   std::string error;
   const int sequences = EnvCount("PORTPOOL_STATE_MACHINE_SEQUENCES", 30, &error);
@@ -413,7 +438,7 @@ TEST(WindowsRealStateMachine, SequencesConformToTheModel) {
     }
     FAIL() << message.str();
   }
-  if (tally.unsupported) GTEST_SKIP() << *tally.unsupported;
+  if (tally.unsupported) PORTPOOL_SKIP_OR_FAIL(*tally.unsupported);
   RecordProperty("sequences", tally.sequences);
   RecordProperty("calls", tally.calls);
   RecordProperty("refused", static_cast<int>(tally.refused.size()));

@@ -154,6 +154,8 @@ class LineParser {
   absl::Status ParseHeader();
   // "<call> -> <answer>".
   absl::Status ParseStep(Step& step);
+  // "<call>" alone.
+  absl::Status ParseCallOnly(Step& step);
 
  private:
   bool AtEnd() const { return pos_ >= words_.size(); }
@@ -238,6 +240,7 @@ class LineParser {
   int end_column_;
   std::vector<Word> words_;
   size_t pos_ = 0;
+  bool call_only_ = false;  // a call without "-> answer"
 };
 
 absl::Status LineParser::Decimal(const Word& word, uint64_t max, absl::string_view what,
@@ -421,6 +424,13 @@ absl::Status LineParser::ParseStep(Step& step) {
   return ParseAnswer(step);
 }
 
+absl::Status LineParser::ParseCallOnly(Step& step) {
+  call_only_ = true;
+  PORTPOOL_RETURN_IF_ERROR(ParseCall(step));
+  if (!AtEnd()) return Expected("end of line");
+  return absl::OkStatus();
+}
+
 absl::Status LineParser::ParseCall(Step& step) {
   if (AtEnd()) return Expected(kCallWhat);
   const Word first = Peek();
@@ -507,7 +517,10 @@ absl::Status LineParser::ParseProcessCall(ProcessId process, Step& step) {
     } else {
       step.call = call::LookupPersistent{process, protocol, block, null_token};
     }
-    if (!null_token && (AtEnd() || Peek().text != kArrow)) return Expected("'null-token' or '->'");
+    // A lone call (ParseCallOnly) checks for its end of line itself.
+    if (!call_only_ && !null_token && (AtEnd() || Peek().text != kArrow)) {
+      return Expected("'null-token' or '->'");
+    }
     return absl::OkStatus();
   }
   if (word.text == "delete") {
@@ -886,24 +899,41 @@ absl::StatusOr<Trace> ParseFile(const std::string& path, const ParseOptions& opt
   return std::move(builder).Finish();
 }
 
-absl::StatusOr<Step> ParseStep(absl::string_view line) {
-  constexpr absl::string_view kFile = "<step>";
+namespace {
+
+// One line on its own, without a trace around it: its length and bytes are
+// checked as a trace's lines are, then `parse` reads its words.
+template <typename ParseFn>
+absl::StatusOr<Step> ParseLoneLine(absl::string_view file, absl::string_view line, ParseFn parse) {
   if (line.size() > kMaxLineLength) {
     return absl::InvalidArgumentError(absl::StrCat(
-        kFile, ":1:", kMaxLineLength + 1, ": line too long: more than ", kMaxLineLength, " bytes"));
+        file, ":1:", kMaxLineLength + 1, ": line too long: more than ", kMaxLineLength, " bytes"));
   }
   const internal::BadByte bad = internal::FindBadByte(line);
   if (bad.offset < line.size()) {
     const auto byte = static_cast<unsigned char>(line[bad.offset]);
     return absl::InvalidArgumentError(
-        absl::StrCat(kFile, ":1:", bad.offset + 1, ": ",
+        absl::StrCat(file, ":1:", bad.offset + 1, ": ",
                      bad.control ? absl::StrFormat("unexpected control character 0x%02x", byte)
                                  : absl::StrFormat("invalid UTF-8 (byte 0x%02x)", byte)));
   }
   Step step;
-  PORTPOOL_RETURN_IF_ERROR(LineParser(kFile, 1, line).ParseStep(step));
+  LineParser parser(file, 1, line);
+  PORTPOOL_RETURN_IF_ERROR(parse(parser, step));
   step.line = 1;
   return step;
+}
+
+}  // namespace
+
+absl::StatusOr<Step> ParseStep(absl::string_view line) {
+  return ParseLoneLine("<step>", line,
+                       [](LineParser& parser, Step& step) { return parser.ParseStep(step); });
+}
+
+absl::StatusOr<Step> ParseCallLine(absl::string_view line) {
+  return ParseLoneLine("<call>", line,
+                       [](LineParser& parser, Step& step) { return parser.ParseCallOnly(step); });
 }
 
 }  // namespace portpool::traces

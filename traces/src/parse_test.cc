@@ -617,6 +617,22 @@ TEST(ParseStepTest, ParsesOneLine) {
             "<step>:1:4097: line too long: more than 4096 bytes");
 }
 
+TEST(ParseCallLineTest, ParsesACallWithoutAnAnswer) {
+  const absl::StatusOr<Step> step = ParseCallLine("p1 s2 acquire any 8 out=8");
+  ASSERT_TRUE(step.ok()) << step.status();
+  Step expected = ParseLine("p1 s2 acquire any 8 out=8 -> NO_ERROR");
+  EXPECT_EQ(*step, expected);
+  EXPECT_EQ(PrintCall(*step), "p1 s2 acquire any 8 out=8");
+  ASSERT_TRUE(ParseCallLine("p3 s1 release 0x1f in=4").ok());
+  EXPECT_EQ(std::get<call::Release>(ParseCallLine("p3 s1 release 0x1f").value().call).token, 0x1fu);
+  EXPECT_EQ(ParseCallLine("p1 create tcp 5000 10 -> NO_ERROR").status().message(),
+            "<call>:1:23: expected end of line, found '->'");
+  EXPECT_EQ(ParseCallLine("p1 create tcp").status().message(),
+            "<call>:1:14: expected a port (0..65535 or raw:PORT), found end of line");
+  EXPECT_EQ(ParseCallLine(std::string("p1\x01", 3)).status().message(),
+            "<call>:1:3: unexpected control character 0x01");
+}
+
 // --- limits ----------------------------------------------------------------------
 
 TEST(ParseLimitTest, LineLength) {

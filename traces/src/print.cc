@@ -188,6 +188,8 @@ absl::Status ValidateStep(const Step& step, absl::string_view where) {
 
 }  // namespace
 
+std::string PrintCall(const Step& step) { return CallText(step); }
+
 std::string PrintStep(const Step& step) {
   return absl::StrCat(CallText(step), " -> ", AnswerText(step));
 }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "portpool/call.h"
 #include "portpool/conformance/netsh_parse.h"
 #include "portpool/ids.h"
@@ -18,6 +19,15 @@
 #include "portpool/port_range.h"
 
 namespace portpool::conformance {
+
+// The start of a backend's error message when the API is not there at all
+// (a Windows build under Wine, say): nothing was asked, so the call proves
+// nothing either way. Tests skip with it; runs that must check real answers
+// (PORTPOOL_REQUIRE_REAL) fail with it.
+inline constexpr absl::string_view kUnsupportedOnThisSystem = "unsupported on this system";
+// The start of the message of a call a sandbox refused (sandbox.h in
+// conformance/windows/): it never reached the backend.
+inline constexpr absl::string_view kRefusedBySandbox = "refused by the sandbox";
 
 // The environment controls a backend can provide. Real Windows cannot
 // reboot inside a test or drop its own elevation; generators leave out the
@@ -34,7 +44,7 @@ struct Capabilities {
   // what other parts of Windows did (Backend::Listing).
   bool environment_events = true;
   // The ports the backend may touch, when not all of them: a real machine
-  // is touched only inside its sandbox window (sandbox.h), so generated
+  // is touched only inside its sandbox window (conformance/windows/sandbox.h), so generated
   // calls keep every port and block inside it. Unset (the simulator): any.
   std::optional<PortRange> port_window;
   // Whether the system may choose the port (bind to port 0, a wildcard

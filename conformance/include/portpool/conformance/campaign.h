@@ -78,6 +78,21 @@ struct CampaignOptions {
   // Whether to run the W32-* surface cases (they test the simulator's own
   // Win32-shaped surface, so only for the simulator).
   bool surface_cases = true;
+  // Prepares each sequence's and documented case's model before its first
+  // call (a real machine: what it already has). Unset: the model starts
+  // empty.
+  PrepareModel prepare_model;
+  // The calls a documented case makes on this backend, from the case's trace
+  // (a real machine moves the trace's ports into its sandbox window), or an
+  // error saying why this backend cannot run the case: the case then counts
+  // as one the backend cannot make (documented_cases_unsupported), not as a
+  // harness error. Unset: the trace as written.
+  std::function<absl::StatusOr<traces::Trace>(const traces::Trace&)> adapt_case;
+  // Set when the backend is not available at all here (the Windows API is
+  // missing, say): nothing runs, not even the corpus, and the result says
+  // that nothing was checked (CampaignResult::unavailable). make_backend may
+  // then be unset.
+  std::optional<std::string> unavailable;
 
   // Sequence i (0-based) uses seed first_seed + i for both its generated
   // steps and its backend.
@@ -189,6 +204,8 @@ struct CampaignResult {
   // Harness faults: calls a backend could not run, traces it could not
   // follow. Not divergences, but the campaign did not do all it should.
   std::vector<std::string> errors;
+  // Why nothing was checked (CampaignOptions::unavailable), if so.
+  std::optional<std::string> unavailable;
 
   // The sample: the first sequence, as a trace, and the model's state after
   // it (before its divergent call, if it diverged).
@@ -202,11 +219,12 @@ struct CampaignResult {
   CampaignTiming timing;
 
   int64_t calls_checked() const { return sequence_calls + documented_case_calls + corpus_steps; }
-  bool conforms() const { return divergence_count == 0 && errors.empty(); }
+  bool conforms() const { return divergence_count == 0 && errors.empty() && !unavailable; }
 };
 
-// Runs the campaign. Fails only on bad options (no backend factory, neither a
-// seed count nor a time budget, a length below 1) or an unreadable corpus (a
+// Runs the campaign. Fails only on bad options (no backend factory while the
+// backend is available, neither a seed count nor a time budget, a length
+// below 1) or an unreadable corpus (a
 // missing folder, a file that does not parse: InvalidArgument or NotFound
 // naming it); divergences and harness faults are part of the result.
 absl::StatusOr<CampaignResult> RunCampaign(const CampaignOptions& options);

@@ -38,6 +38,7 @@
 #define PORTPOOL_CONFORMANCE_CHECKER_H_
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,6 +63,11 @@ struct CheckerOptions {
   // Go on after a divergence, adopting the observed answer.
   bool keep_going = false;
 };
+
+// Prepares a fresh checker's model before its first call: a real machine's
+// model starts from what the machine already has (SeedModel in
+// conformance/windows/netsh_parse.h). An error means the run cannot start.
+using PrepareModel = std::function<absl::Status(Machine& model)>;
 
 // One checked call, in the backend's ids.
 struct CheckedCall {
@@ -91,7 +97,7 @@ class Checker {
   const RuleCoverage& coverage() const { return coverage_; }
   const Machine& model() const { return model_; }
   // The model itself, to seed it with what a real machine already has
-  // (SeedModel in netsh_parse.h) before the first Step; never after, or it
+  // (SeedModel in conformance/windows/netsh_parse.h) before the first Step; never after, or it
   // would no longer follow the backend.
   Machine& mutable_model() { return model_; }
   // Every call so far with its answer, in order, environment changes

@@ -37,9 +37,11 @@ struct CaseResult {
   bool rule_decided = false;
 };
 
-// Runs one case's calls on `backend`, checked; adds to `coverage`.
+// Runs one case's calls on `backend`, checked; adds to `coverage`. The
+// checker's model is prepared with `prepare` first, if given.
 absl::StatusOr<CaseResult> RunDocumentedCase(const DocumentedCase& c, Backend& backend,
-                                             const CheckerOptions& options, RuleCoverage& coverage);
+                                             const CheckerOptions& options, RuleCoverage& coverage,
+                                             const PrepareModel& prepare = {});
 
 }  // namespace portpool::conformance
 

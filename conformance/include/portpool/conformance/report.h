@@ -33,8 +33,9 @@ namespace portpool::conformance {
 // The report.md line holding the wall-clock figures starts with this.
 inline constexpr absl::string_view kTimingLinePrefix = "Timing (wall clock";
 
-// "CONFORMS", "DIVERGES", "ERRORS" (harness faults, no divergence) or
-// "INTERRUPTED" (stopped early, no divergence so far).
+// "CONFORMS", "DIVERGES", "ERRORS" (harness faults, no divergence),
+// "INTERRUPTED" (stopped early, no divergence so far) or "UNSUPPORTED" (the
+// backend is not available here: nothing was checked).
 std::string VerdictWord(const CampaignResult& result);
 // The verdict word, and for a CONFORMS that left rules unchecked, how many:
 // "CONFORMS (partial: 64 of 75 rules checked)".
@@ -65,6 +66,12 @@ std::string ReportHtml(const CampaignResult& result);
 // "evidence", "divergences" (each with its minimal and full trace), "errors",
 // "files"}. docs/report-json.md describes every field.
 std::string ReportJson(const CampaignResult& result);
+
+// The style sheet of report.html, for other pages in the report's style
+// (the behaviour table of matrix.h).
+absl::string_view ReportStyleSheet();
+// `text` with &, <, > and " escaped for HTML.
+std::string HtmlEscape(absl::string_view text);
 
 // "divergence-1.trace" for index 0, "divergence-1-full.trace".
 std::string DivergenceFileName(size_t index);

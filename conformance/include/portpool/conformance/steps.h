@@ -95,17 +95,21 @@ std::optional<Call> Resolve(const StepSpec& spec, const LiveState& state,
 
 // Runs `steps` on a checker, stopping at the first divergence; returns the
 // divergent call, or nullopt if all conformed. Harness errors are returned
-// as statuses.
+// as statuses. `capabilities` (those the steps were generated for) resolve
+// the steps, as in Resolve.
 absl::StatusOr<std::optional<CheckedCall>> RunSteps(const std::vector<StepSpec>& steps,
-                                                    Checker& checker);
+                                                    Checker& checker,
+                                                    const Capabilities& capabilities = {});
 
 // Runs every step on a checker that goes on after divergences
 // (CheckerOptions::keep_going) and returns the index in checker.history() of
 // every divergent call, in order. It stops early only when the model lost
 // track of the backend (an answer it could not adopt: the last index is
 // then that call's) or on a harness error, returned as a status.
+// `capabilities` resolve the steps, as in RunSteps.
 absl::StatusOr<std::vector<size_t>> RunStepsKeepingGoing(const std::vector<StepSpec>& steps,
-                                                         Checker& checker);
+                                                         Checker& checker,
+                                                         const Capabilities& capabilities = {});
 
 // The run so far as readable lines, one call and answer each.
 std::string FormatHistory(const Checker& checker);

@@ -56,6 +56,12 @@ absl::StatusOr<Trace> ParseFile(const std::string& path, const ParseOptions& opt
 // without the header a trace needs. Errors read "<step>:1:COLUMN: ...".
 absl::StatusOr<Step> ParseStep(absl::string_view line);
 
+// Parses a call alone, a step line without its "-> answer" ("p1 create tcp
+// 5000 10"): the request line of the worker protocol
+// (conformance/windows/worker_protocol.h). The step's outcome stays empty.
+// Errors read "<call>:1:COLUMN: ...".
+absl::StatusOr<Step> ParseCallLine(absl::string_view line);
+
 }  // namespace portpool::traces
 
 #endif  // PORTPOOL_TRACES_PARSE_H_

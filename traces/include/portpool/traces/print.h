@@ -38,6 +38,10 @@ std::string PrintStep(const Step& step);
 // breaks becomes several): for writers that append to a trace line by line.
 std::string PrintComments(const std::vector<std::string>& comments);
 
+// The step's call alone, as its line starts: "p1 create tcp 5000 10"
+// (ParseCallLine reads it back).
+std::string PrintCall(const Step& step);
+
 // OK when Parse(Print(trace)) == trace; otherwise InvalidArgument saying what
 // the text format cannot express, e.g. "step 3: token name 'a' does not match
 // \$[A-Za-z0-9_]+". The conditions:
