@@ -45,9 +45,10 @@ absl::StatusOr<Expectation> Machine::ExpectEnvironment(const call::EnvironmentBl
   const PortPool& pool = this->pool(c.protocol);
   const std::string what = absl::StrCat(EnvironmentStoreName(c.store), " ",
                                         ProtocolName(c.protocol), " block ", FormatRange(c.block));
-  if (!c.block.fits()) {
+  // Port 0 is no port (bind's "any port"): no listing shows a block from it.
+  if (c.block.start == 0 || !c.block.fits()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("environment ", what, ": empty or past port 65535"));
+        absl::StrCat("environment ", what, ": from port 0, empty, or past port 65535"));
   }
   if (c.added && pool.OverlapsAnyBlock(c.block)) {
     // Windows keeps a protocol's reservations apart: a listing never shows

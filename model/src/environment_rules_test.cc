@@ -54,7 +54,8 @@ TEST(EnvironmentRules, ARuntimeBlockThatAppearsIsEveryonesForeignBlockUntilItGoe
 }
 
 // Rule ENV-RUNTIME-BLOCK: a change the machine cannot hold is malformed:
-// a block over a held one, or the removal of a block that is not the
+// a block from port 0, an empty one, one past 65535, a block over a held
+// one, or the removal of a block that is not the
 // environment's (a process's own runtime block goes only with its socket).
 TEST(EnvironmentRules, AnEnvironmentChangeTheMachineCannotHoldIsMalformed) {
   Bench b;
@@ -66,7 +67,10 @@ TEST(EnvironmentRules, AnEnvironmentChangeTheMachineCannotHoldIsMalformed) {
                                           Dropped(EnvironmentStore::kRuntime, kTcp, {6000, 4}),
                                           Dropped(EnvironmentStore::kRuntime, kTcp, {9000, 4}),
                                           Dropped(EnvironmentStore::kActive, kUdp, {7000, 4}),
-                                          Added(EnvironmentStore::kRuntime, kTcp, {65535, 2})}) {
+                                          Added(EnvironmentStore::kRuntime, kTcp, {65535, 2}),
+                                          Added(EnvironmentStore::kPersistent, kTcp, {0, 1}),
+                                          Added(EnvironmentStore::kRuntime, kUdp, {0, 10}),
+                                          Added(EnvironmentStore::kActive, kTcp, {8000, 0})}) {
     EXPECT_FALSE(b.machine().Expect(c).ok()) << "rule ENV-RUNTIME-BLOCK: " << DescribeCall(c);
   }
   // The persistent block may be dropped by someone outside the run.
