@@ -50,7 +50,7 @@
 #include "portpool/conformance/steps.h"
 #include "portpool/conformance/windows/differential.h"
 #include "portpool/conformance/windows/journal.h"
-#include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/netsh_parse.h"
 #include "portpool/conformance/windows/real_machine.h"
 #include "portpool/conformance/windows/record_run.h"
 #include "portpool/conformance/windows/sandbox.h"

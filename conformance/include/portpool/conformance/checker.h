@@ -66,7 +66,7 @@ struct CheckerOptions {
 
 // Prepares a fresh checker's model before its first call: a real machine's
 // model starts from what the machine already has (SeedModel in
-// conformance/windows/netsh_parse.h). An error means the run cannot start.
+// conformance/netsh_parse.h). An error means the run cannot start.
 using PrepareModel = std::function<absl::Status(Machine& model)>;
 
 // One checked call, in the backend's ids.
@@ -97,7 +97,7 @@ class Checker {
   const RuleCoverage& coverage() const { return coverage_; }
   const Machine& model() const { return model_; }
   // The model itself, to seed it with what a real machine already has
-  // (SeedModel in conformance/windows/netsh_parse.h) before the first Step; never after, or it
+  // (SeedModel in conformance/netsh_parse.h) before the first Step; never after, or it
   // would no longer follow the backend.
   Machine& mutable_model() { return model_; }
   // Every call so far with its answer, in order, environment changes

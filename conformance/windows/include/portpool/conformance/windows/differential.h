@@ -29,7 +29,7 @@
 #include "portpool/conformance/backend.h"
 #include "portpool/conformance/checker.h"
 #include "portpool/conformance/windows/journal.h"
-#include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/netsh_parse.h"
 #include "portpool/conformance/windows/sandbox.h"
 #include "portpool/outcome.h"
 #include "portpool/traces/record.h"

@@ -24,7 +24,7 @@
 #include "portpool/conformance/backend.h"
 #include "portpool/conformance/trace_ports.h"
 #include "portpool/conformance/windows/journal.h"
-#include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/netsh_parse.h"
 #include "portpool/conformance/windows/sandbox.h"
 #include "portpool/ids.h"
 #include "portpool/port_range.h"

@@ -34,7 +34,7 @@
 #include "portpool/call.h"
 #include "portpool/conformance/backend.h"
 #include "portpool/conformance/windows/journal.h"
-#include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/netsh_parse.h"
 #include "portpool/port_range.h"
 
 namespace portpool::conformance {

@@ -39,7 +39,7 @@
 #include "portpool/conformance/api_runner.h"
 #include "portpool/conformance/backend.h"
 #include "portpool/conformance/campaign.h"
-#include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/netsh_parse.h"
 #include "portpool/conformance/windows/real_machine.h"
 #include "portpool/conformance/windows/worker_pool.h"
 #include "portpool/win32.h"

@@ -1,7 +1,7 @@
 // The netsh parsers on captured text, in the shapes public reports show
 // (Hyper-V hosts, GitHub runners, Kubernetes nodes), plus the model's own
 // rendering of netsh (netsh_listing.h) read back.
-#include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/netsh_parse.h"
 
 #include <map>
 

@@ -1,4 +1,4 @@
-#include "portpool/conformance/windows/netsh_parse.h"
+#include "portpool/conformance/netsh_parse.h"
 
 #include <algorithm>
 #include <utility>
