@@ -1,5 +1,7 @@
 # Helpers shared by the per-folder CMakeLists.txt files.
 
+include("${CMAKE_CURRENT_LIST_DIR}/PortpoolSuiteTests.cmake")
+
 # portpool_add_component(<name>
 #     [DEPS <target>...]        PUBLIC link dependencies of the library
 #     [TEST_DEPS <target>...]   extra link dependencies of the tests
@@ -16,7 +18,8 @@
 #                             ALIAS portpool::<name>, EXPORT_NAME <name>
 #   portpool_<name>_testing   test-only helper library, linked by the tests only
 #   <name>_tests              one gtest executable for all tests of the folder,
-#                             registered with gtest_discover_tests(PRE_TEST)
+#                             registered with gtest_discover_tests(PRE_TEST),
+#                             or one ctest per suite under an emulator (Wine)
 # Tests and test helpers see <folder>/src and the repository root on the
 # include path, and get PORTPOOL_SOURCE_DIR="<repository root>" defined.
 set(PORTPOOL_TEST_KINDS property mutation)
@@ -120,6 +123,15 @@ function(portpool_add_component name)
       $<TARGET_NAME_IF_EXISTS:${testing_lib}>
       ${arg_DEPS} ${arg_TEST_DEPS}
       GTest::gtest_main GTest::gmock rapidcheck rapidcheck_gtest)
+    if(CMAKE_CROSSCOMPILING_EMULATOR)
+      # Under Wine: one ctest per suite (PortpoolSuiteTests.cmake).
+      if(group STREQUAL "main")
+        portpool_add_suite_tests(${exe} LABELS ${label})
+      else()
+        portpool_add_suite_tests(${exe} LABELS ${label} ${arg_LABEL})
+      endif()
+      continue()
+    endif()
     gtest_discover_tests(${exe}
       DISCOVERY_MODE PRE_TEST
       DISCOVERY_TIMEOUT 120
