@@ -3,12 +3,12 @@
 #include "portpool/conformance/port_map.h"
 
 #include <cmath>
-#include <regex>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -40,6 +40,24 @@ std::vector<double> RectWidths(const std::string& svg, const std::string& what) 
     widths.push_back(width);
   }
   return widths;
+}
+
+// Whether `svg` draws the bracket two pixels wide that reads as a stray
+// glyph: `<path d="M<x> 24.0 V16.0 H...`. By hand: gtest's Windows regular
+// expressions have no [], and std::regex trips g++ 12's -Wmaybe-uninitialized
+// under ASan.
+bool HasNarrowBracket(const std::string& svg) {
+  const std::string open = "<path d=\"M";
+  const std::string rest = " 24.0 V16.0 H";
+  for (size_t at = svg.find(open); at != std::string::npos; at = svg.find(open, at + 1)) {
+    size_t end = at + open.size();
+    while (end < svg.size() &&
+           (absl::ascii_isdigit(static_cast<unsigned char>(svg[end])) || svg[end] == '.')) {
+      ++end;
+    }
+    if (end > at + open.size() && svg.compare(end, rest.size(), rest) == 0) return true;
+  }
+  return false;
 }
 
 TEST(PortMapTest, TinyBlocksAreDrawnAtAMinimumWidthWithCloseUps) {
@@ -166,8 +184,8 @@ TEST(PortMapTest, ANarrowDynamicRangeGetsAPointerAndItsPortCount) {
   const std::string svg = PortMapSvg(machine, Protocol::kTcp);
   EXPECT_THAT(svg, HasSubstr(">dynamic range 65281\u201365535 (255 ports)</text>"));
   // Not a bracket two pixels wide (which reads as a stray glyph): a pointer.
-  // (std::regex: gtest's Windows build has no [] in its regular expressions.)
-  EXPECT_FALSE(std::regex_search(svg, std::regex(R"(<path d="M[0-9.]+ 24\.0 V16\.0 H)")));
+  ASSERT_TRUE(HasNarrowBracket(R"(<g><path d="M12.5 24.0 V16.0 H14.5"/></g>)"));  // the check bites
+  EXPECT_FALSE(HasNarrowBracket(svg));
   // The band on the bar is at least 3 pixels wide.
   const std::vector<double> band = RectWidths(svg, "dynamic range");
   ASSERT_EQ(band.size(), 1u);
