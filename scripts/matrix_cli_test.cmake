@@ -24,7 +24,7 @@ endforeach()
 
 include("${CMAKE_CURRENT_LIST_DIR}/cli_expect.cmake")
 
-portpool_cli_expect(two-builds 1 "| U10 | U10-lookup-existing-block | 2 | 2 | 0 | 0 |"
+portpool_cli_expect(two-builds 1 "| C1 | C1-bind-into-persistent | 4 | 1 | 3 | 1 |"
   matrix build-11111 build-22222 -o table)
 foreach(file IN ITEMS matrix.md matrix.html)
   if(NOT EXISTS "${WORK_DIR}/table/${file}")
@@ -33,9 +33,9 @@ foreach(file IN ITEMS matrix.md matrix.html)
 endforeach()
 file(READ "${WORK_DIR}/table/matrix.md" markdown)
 file(READ "${WORK_DIR}/table/matrix.html" html)
-string(FIND "${html}" "every build: NO_ERROR [P-LOOKUP-TOKEN]" at)
+string(FIND "${html}" "every build: NO_ERROR [B-BIND-PERSISTENT]" at)
 if(at LESS 0)
-  message(FATAL_ERROR "matrix.html lacks the agreed answer of U10's lookup")
+  message(FATAL_ERROR "matrix.html lacks the agreed answer of C1's first bind")
 endif()
 
 # --quiet: the same files, nothing on standard output.

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -85,7 +87,7 @@ std::string ProbeName(const traces::Trace& trace, const std::string& fallback) {
 }
 
 // "U1" and the question from "input: probe U1 (docs/...): QUESTION", or the
-// name's own "U1-" prefix.
+// name's own "U1-" (or "C1-", "M1-") prefix.
 std::pair<std::string, std::string> UnknownOf(const traces::Trace& trace, const std::string& name) {
   for (absl::string_view line : trace.provenance) {
     if (!absl::ConsumePrefix(&line, "input: probe ")) continue;
@@ -94,16 +96,24 @@ std::pair<std::string, std::string> UnknownOf(const traces::Trace& trace, const 
     return {unknown, colon == absl::string_view::npos ? "" : std::string(line.substr(colon + 3))};
   }
   const size_t dash = name.find('-');
-  if (name.size() > 1 && name[0] == 'U' && dash != std::string::npos)
+  if (name.size() > 1 && absl::string_view("UCM").find(name[0]) != absl::string_view::npos &&
+      dash != std::string::npos)
     return {name.substr(0, dash), ""};
   return {"", ""};
 }
 
-// U2 before U10, probes without an unknown last.
-std::pair<int, std::string> SortKey(const MatrixProbe& probe) {
+// As docs/semantics.md lists the unknowns: the research notes' U1..Un,
+// then C1..Cn, then the model's M1..Mn, each by number (U2 before U10);
+// probes without an unknown last.
+std::tuple<size_t, int, std::string> SortKey(const MatrixProbe& probe) {
+  constexpr absl::string_view kKinds = "UCM";
+  size_t kind = kKinds.size();
   int n = 1 << 30;
-  if (!probe.unknown.empty()) (void)absl::SimpleAtoi(probe.unknown.substr(1), &n);
-  return {n, probe.name};
+  if (!probe.unknown.empty()) {
+    kind = std::min(kKinds.find(probe.unknown[0]), kKinds.size());
+    (void)absl::SimpleAtoi(probe.unknown.substr(1), &n);
+  }
+  return {kind, n, probe.name};
 }
 
 std::string Cell(absl::string_view text) { return absl::StrReplaceAll(text, {{"|", "\\|"}}); }
