@@ -322,7 +322,7 @@ TEST_F(CompatTest, BadOptionsAreRefusedWithAReason) {
 }
 
 TEST_F(CompatTest, ExploreRunsEveryAnswerOfALooseCallInTurn) {
-  // A standard user's Lookup of an existing block is loose (U3).
+  // A Lookup with a null token pointer is loose (P-LOOKUP-NULL-TOKEN, M1).
   std::set<ULONG> answers;
   std::string schedule;
   int runs = 0;
