@@ -130,8 +130,8 @@ class Campaign {
   // keep_going: every divergence of the sequence, each with a trace of its
   // own (traces::IsolateDivergence) where one exists.
   void RunSequenceKeepingGoing(uint64_t seed, const std::vector<StepSpec>& steps,
-                               const Capabilities& capabilities, Backend& backend,
-                               Checker& checker, const std::string& provenance);
+                               const Capabilities& capabilities, Backend& backend, Checker& checker,
+                               const std::string& provenance);
 
   // Records a divergence: counts it, and unless one with the same signature
   // is kept already (or enough are kept), shrinks and keeps it. `verdict`

@@ -269,7 +269,8 @@ absl::StatusOr<MachineSnapshot> SharedSimulatorBackend::Listing() {
   absl::StatusOr<traces::Trace> state = ReadState(*file, path_, Describe());
   if (!state.ok()) return state.status();
   Machine machine(seed_);
-  if (absl::Status replayed = Replay(*state, path_, seed_, machine); !replayed.ok()) return replayed;
+  if (absl::Status replayed = Replay(*state, path_, seed_, machine); !replayed.ok())
+    return replayed;
   return ListingOf(machine);
 }
 
@@ -292,7 +293,8 @@ absl::StatusOr<Outcome> SharedSimulatorBackend::Run(const Call& call) {
   absl::StatusOr<traces::Trace> state = ReadState(*file, path_, Describe());
   if (!state.ok()) return state.status();
   Machine machine(seed_);
-  if (absl::Status replayed = Replay(*state, path_, seed_, machine); !replayed.ok()) return replayed;
+  if (absl::Status replayed = Replay(*state, path_, seed_, machine); !replayed.ok())
+    return replayed;
   // What the OS does for a process that died: end it, closing its sockets.
   std::string appended;
   for (const auto& [process, pid] : OsPids(*state)) {

@@ -41,7 +41,9 @@ std::unique_ptr<WorkerPoolBackend> SimulatorPool(const std::filesystem::path& st
                        state.string()}};
   };
   if (listing) {
-    options.listing = [state, seed] { return SharedSimulatorBackend(state.string(), seed).Listing(); };
+    options.listing = [state, seed] {
+      return SharedSimulatorBackend(state.string(), seed).Listing();
+    };
   }
   return std::make_unique<WorkerPoolBackend>(*std::move(launcher), std::move(options));
 }
@@ -163,8 +165,7 @@ TEST(WorkerPool, GeneratedSequencesOfSeveralProcessesConform) {
 // list leaves the divergence standing.
 TEST(WorkerPool, APoolThatListsTheMachineFollowsTheEnvironment) {
   for (const bool listing : {true, false}) {
-    const auto state =
-        testing::ScratchFile("worker_pool", absl::StrCat("environment-", listing));
+    const auto state = testing::ScratchFile("worker_pool", absl::StrCat("environment-", listing));
     std::unique_ptr<WorkerPoolBackend> pool = SimulatorPool(state, 1, listing);
     ASSERT_NE(pool, nullptr);
     EXPECT_EQ(pool->Listing().ok(), listing) << pool->Listing().status();
@@ -186,9 +187,8 @@ TEST(WorkerPool, APoolThatListsTheMachineFollowsTheEnvironment) {
     ASSERT_TRUE(bound.ok()) << bound.status();
     EXPECT_NE(bound->outcome.error, Error::kNoError);
     EXPECT_EQ(bound->verdict.conforms, listing) << FormatHistory(checker);
-    const bool read_the_block =
-        std::any_of(checker.history().begin(), checker.history().end(),
-                    [](const CheckedCall& c) { return c.environment; });
+    const bool read_the_block = std::any_of(checker.history().begin(), checker.history().end(),
+                                            [](const CheckedCall& c) { return c.environment; });
     EXPECT_EQ(read_the_block, listing) << FormatHistory(checker);
   }
 }

@@ -22,9 +22,9 @@
 #include "absl/strings/string_view.h"
 #include "portpool/conformance/backend.h"
 #include "portpool/conformance/campaign.h"
+#include "portpool/conformance/netsh_parse.h"
 #include "portpool/conformance/trace_ports.h"
 #include "portpool/conformance/windows/journal.h"
-#include "portpool/conformance/netsh_parse.h"
 #include "portpool/conformance/windows/sandbox.h"
 
 namespace portpool::conformance {
