@@ -37,7 +37,11 @@ struct CaseResult {
   bool rule_decided = false;
 };
 
-// Runs one case's calls on `backend`, checked; adds to `coverage`.
+// Runs one case's calls on `backend`, checked; adds to `coverage`. The
+// recorded answers are judged too (traces::Replay): a case whose trace
+// records an answer the model refuses is an error naming its line, so a case
+// passes only if the backend's answers are allowed and the recorded ones
+// are, and where the model allows one answer only, the two are equal.
 absl::StatusOr<CaseResult> RunDocumentedCase(const DocumentedCase& c, Backend& backend,
                                              const CheckerOptions& options, RuleCoverage& coverage);
 
