@@ -16,6 +16,8 @@ void StateMachineStep::run(const StateMachineModel&, StateMachineRun& sut) const
   std::optional<Call> call = Resolve(spec, sut.live, sut.capabilities);
   if (!call) return;
   if (sut.on_call) sut.on_call(*call);
+  std::optional<Machine> before;
+  if (sut.second_judge) before.emplace(sut.checker.model());
   absl::StatusOr<CheckedCall> checked = sut.checker.Step(*call);
   if (!checked.ok()) {
     const absl::string_view message = checked.status().message();
@@ -36,6 +38,13 @@ void StateMachineStep::run(const StateMachineModel&, StateMachineRun& sut) const
     // with `portpool shrink`, keep it in traces/regression/.
     RC_FAIL(absl::StrCat(sut.provenance, ": the backend diverged from the model:\n",
                          HistoryAsTrace(sut.checker, sut.provenance)));
+  }
+  if (sut.second_judge && !checked->environment) {
+    const std::string wrong = sut.second_judge(*before, checked->call, checked->outcome);
+    if (!wrong.empty()) {
+      RC_FAIL(absl::StrCat(sut.provenance, ": the second judge disagrees: ", wrong, "\n",
+                           HistoryAsTrace(sut.checker, sut.provenance)));
+    }
   }
   sut.live.Observe(*checked);
 }

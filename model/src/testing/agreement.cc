@@ -152,6 +152,96 @@ void TeachSettledTokens(const Machine& m, TableOracle& oracle) {
   }
 }
 
+// Answers next to `chosen` that a bug in either judge would get wrong: the
+// same payload one port or block over, at the window's and the candidate
+// blocks' edges, with token 0 or a token some block holds, and every error
+// code either judge names, bare.
+std::vector<Outcome> Probes(const Outcome& chosen, const Expectation& e, const TableOracle& oracle,
+                            const std::set<Error>& errors) {
+  std::vector<Outcome> probes;
+  const auto with_port = [&](uint32_t port) {
+    if (port == 0 || port > kMaxPort) return;
+    Outcome o = chosen;
+    o.port = static_cast<uint16_t>(port);
+    probes.push_back(o);
+  };
+  if (chosen.port) {
+    with_port(uint32_t{*chosen.port} - 1);
+    with_port(uint32_t{*chosen.port} + 1);
+    if (e.window.count != 0) {
+      with_port(e.window.start);
+      with_port(e.window.last());
+      with_port(uint32_t{e.window.start} - 1);
+      with_port(e.window.last() + 1);
+    }
+    for (const PortRange& r : e.candidates) {
+      with_port(r.start);
+      with_port(r.last());
+      with_port(r.last() + 1);
+    }
+    for (const TableOracle::BindingView& b : oracle.Bindings()) with_port(b.port);
+    for (const TableOracle::BlockView& b : oracle.Blocks()) {
+      with_port(b.range.start);
+      with_port(b.range.last());
+    }
+  }
+  if (chosen.token) {
+    Outcome zero = chosen;
+    zero.token = kInvalidToken;
+    probes.push_back(zero);
+    for (const TableOracle::BlockView& b : oracle.Blocks()) {
+      Outcome held = chosen;
+      held.token = b.token;
+      probes.push_back(held);
+    }
+  }
+  if (chosen.block) {
+    const auto with_block = [&](uint32_t start) {
+      const PortRange block{static_cast<uint16_t>(start), chosen.block->count};
+      if (start == 0 || start > kMaxPort || !block.fits()) return;
+      Outcome o = chosen;
+      o.block = block;
+      probes.push_back(o);
+    };
+    with_block(uint32_t{chosen.block->start} - 1);
+    with_block(uint32_t{chosen.block->start} + 1);
+    if (e.window.count >= chosen.block->count) {
+      with_block(e.window.start);
+      with_block(e.window.last() + 1 - chosen.block->count);
+      with_block(e.window.last() + 2 - chosen.block->count);
+    }
+  }
+  for (Error error : errors) {
+    Outcome bare;
+    bare.error = error;
+    probes.push_back(bare);
+  }
+  probes.push_back(Outcome{});  // NO_ERROR with nothing
+  return probes;
+}
+
+// Both ways: each answer near `chosen` is allowed by both judges or refused
+// by both (a simulator only shows what the model allows; a model that allows
+// too much is seen only here). "" if they agree.
+std::string BothWays(const Machine& before, const Expectation& expectation,
+                     const TableOracle::Allowed& allowed, const Call& call, const Outcome& chosen,
+                     const TableOracle& oracle, absl::string_view at) {
+  std::set<Error> errors = ErrorsOf(expectation);
+  errors.insert(allowed.errors.begin(), allowed.errors.end());
+  for (const Outcome& probe : Probes(chosen, expectation, oracle, errors)) {
+    const bool model_allows = before.Check(expectation, probe).conforms;
+    const std::string oracle_refuses = oracle.WhyNot(call, probe);
+    if (model_allows != oracle_refuses.empty()) {
+      return absl::StrCat("the judges disagree on ", DescribeOutcome(probe), ": the model ",
+                          model_allows ? "allows" : "refuses", " it, the oracle ",
+                          model_allows ? absl::StrCat("refuses it (", oracle_refuses, ")")
+                                       : std::string("allows it"),
+                          at, "\nmachine: ", DescribeExpectation(expectation));
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string CallAgreement::Step(const Call& call, absl::StatusOr<Outcome>& outcome) {
@@ -184,11 +274,15 @@ std::string CallAgreement::Step(const Call& call, absl::StatusOr<Outcome>& outco
   if (std::holds_alternative<call::Reboot>(call)) {
     for (const BlockView& b : oracle_.Blocks()) tokens_before.insert(b.token);
   }
+  const Machine before = machine_;  // the state the expectation judges in
   outcome = machine_.Run(call);
   REQUIRE(outcome.ok(), absl::StrCat("the simulator refused a call it had judged", at));
   const std::string why_not = oracle_.WhyNot(call, *outcome);
   REQUIRE(why_not.empty(),
           absl::StrCat("the oracle refuses the simulator's outcome: ", why_not, at));
+  const std::string both_ways =
+      BothWays(before, *expectation, *allowed, call, *outcome, oracle_, at);
+  REQUIRE(both_ways.empty(), both_ways);
   oracle_.Apply(call, *outcome);
   TeachSettledTokens(machine_, oracle_);
   for (const BlockView& b : oracle_.Blocks()) {
@@ -205,6 +299,37 @@ std::string CallAgreement::Step(const Call& call, absl::StatusOr<Outcome>& outco
 std::string CallAgreement::Finish() const {
   const std::string broken = oracle_.SelfCheck();
   return broken.empty() ? "" : absl::StrCat("oracle self-check: ", broken);
+}
+
+std::string SecondJudge::Judge(const Machine& before, const Call& call, const Outcome& outcome) {
+  for (Protocol p : kAllProtocols) {
+    before.pool(p).ForEachBlock([&](PortRange, const Block& b) {
+      aside_ = aside_ || (b.kind == BlockKind::kPersistent && !b.token_known);
+    });
+  }
+  if (aside_) {
+    ++stood_aside_;
+    return "";
+  }
+  ++judged_;
+  const absl::StatusOr<Expectation> expectation = before.Expect(call);
+  const std::optional<TableOracle::Allowed> allowed = oracle_.Judge(call);
+  const std::string at = absl::StrCat("\nat call: ", DescribeCall(call));
+  if (!expectation.ok() || !allowed) {
+    return absl::StrCat("only one judge finds the call malformed", at);
+  }
+  const std::set<Error> model_errors = ErrorsOf(*expectation);
+  if (model_errors != allowed->errors || AllowsSuccess(*expectation) != allowed->success) {
+    return absl::StrCat("the allowed answers differ: model ", DescribeExpectation(*expectation),
+                        ", oracle ", allowed->Describe(), at);
+  }
+  const std::string why_not = oracle_.WhyNot(call, outcome);
+  if (!why_not.empty()) return absl::StrCat("the oracle refuses the answer: ", why_not, at);
+  const std::string both_ways =
+      BothWays(before, *expectation, *allowed, call, outcome, oracle_, at);
+  if (!both_ways.empty()) return both_ways;
+  oracle_.Apply(call, outcome);
+  return "";
 }
 
 std::string FindDisagreement(const std::vector<Step>& steps, uint64_t seed,
