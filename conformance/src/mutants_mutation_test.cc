@@ -5,6 +5,7 @@
 // suite is found to miss, add a mutant here.
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -78,12 +79,26 @@ TEST(MutationTest, EveryMutantIsCaughtBySomePartOfTheSuite) {
 }
 
 // How many of the state machine's seeds catch each mutant: a mutant caught
-// by a few seeds only is caught by luck. Printed for the record; each must
-// be caught by at least half of the seeds, except those listed with why.
-TEST(MutationTest, EachMutantIsCaughtByMostStateMachineSeeds) {
+// by a few seeds only is caught by luck. The sequences are fixed (seeds 1 to
+// 100), so the counts are exact: each must stay at or above the count last
+// measured, and the table is printed for the record (docs/mutation.md
+// section 5 says why most stay below one half).
+TEST(MutationTest, EachMutantIsCaughtByAtLeastItsMeasuredShareOfSeeds) {
   constexpr int kSeeds = 100;
+  // Measured with these generators; raise a floor when a generator improves.
+  // A floor of 0: the state machine never reaches the mutant's state, and
+  // the documented cases catch it (EveryMutantIsCaughtBySomePartOfTheSuite).
+  const std::vector<std::pair<Mutant, int>> floors = {
+      {Mutant::kOverlapMissesLowEnd, 27},     {Mutant::kOverlapMissesHighEnd, 30},
+      {Mutant::kLookupFindsSubRange, 35},     {Mutant::kDeleteFindsSubRange, 42},
+      {Mutant::kTokensSurviveReboot, 2},      {Mutant::kZeroToken, 100},
+      {Mutant::kEphemeralIgnoresBlocks, 0},   {Mutant::kSurfaceHostOrder, 100},
+      {Mutant::kCloseKeepsBlocks, 14},        {Mutant::kAccessAndInUseSwapped, 58},
+      {Mutant::kCreateIgnoresBoundPorts, 10}, {Mutant::kReleaseAnyProcess, 0},
+      {Mutant::kWildcardOutsideDynamic, 3},   {Mutant::kAssociateWithoutElevation, 5}};
+  ASSERT_EQ(floors.size(), AllMutants().size()) << "a mutant without a floor";
   std::printf("%-30s %s\n", "mutant", "seeds that catch it");
-  for (Mutant mutant : AllMutants()) {
+  for (const auto& [mutant, floor] : floors) {
     int caught = 0;
     for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
       const std::vector<StepSpec> steps =
@@ -97,6 +112,7 @@ TEST(MutationTest, EachMutantIsCaughtByMostStateMachineSeeds) {
       if (divergence->has_value()) ++caught;
     }
     std::printf("%-30s %3d of %d\n", std::string(MutantName(mutant)).c_str(), caught, kSeeds);
+    EXPECT_GE(caught, floor) << MutantName(mutant) << " is caught by fewer seeds than before";
   }
 }
 
