@@ -16,8 +16,12 @@ void StateMachineStep::run(const StateMachineModel&, StateMachineRun& sut) const
   std::optional<Call> call = Resolve(spec, sut.live, sut.capabilities);
   if (!call) return;
   if (sut.on_call) sut.on_call(*call);
-  std::optional<Machine> before;
-  if (sut.second_judge) before.emplace(sut.checker.model());
+  const auto second_judge_fails = [&](const std::string& wrong) {
+    if (wrong.empty()) return;
+    RC_FAIL(absl::StrCat(sut.provenance, ": the second judge disagrees: ", wrong, "\n",
+                         HistoryAsTrace(sut.checker, sut.provenance)));
+  };
+  if (sut.second_judge) second_judge_fails(sut.second_judge->before(sut.checker.model(), *call));
   absl::StatusOr<CheckedCall> checked = sut.checker.Step(*call);
   if (!checked.ok()) {
     const absl::string_view message = checked.status().message();
@@ -40,11 +44,7 @@ void StateMachineStep::run(const StateMachineModel&, StateMachineRun& sut) const
                          HistoryAsTrace(sut.checker, sut.provenance)));
   }
   if (sut.second_judge && !checked->environment) {
-    const std::string wrong = sut.second_judge(*before, checked->call, checked->outcome);
-    if (!wrong.empty()) {
-      RC_FAIL(absl::StrCat(sut.provenance, ": the second judge disagrees: ", wrong, "\n",
-                           HistoryAsTrace(sut.checker, sut.provenance)));
-    }
+    second_judge_fails(sut.second_judge->after(checked->call, checked->outcome));
   }
   sut.live.Observe(*checked);
 }

@@ -28,9 +28,9 @@ RC_GTEST_PROP(StateMachine, SimulatorAnswersConformToTheModel, ()) {
   StateMachineRun run(checker, Capabilities{},
                       "simulator seed=" + std::to_string(seed) + " state-machine");
   testing::SecondJudge oracle;
-  run.second_judge = [&oracle](const Machine& before, const Call& call, const Outcome& outcome) {
-    return oracle.Judge(before, call, outcome);
-  };
+  run.second_judge = StateMachineRun::SecondJudge{
+      [&oracle](const Machine& model, const Call& call) { return oracle.Before(model, call); },
+      [&oracle](const Call& call, const Outcome& outcome) { return oracle.After(call, outcome); }};
   CheckStateMachine(run);
   RC_TAG(oracle.judged() > 0 ? "the oracle judged" : "the oracle stood aside throughout");
   RC_ASSERT(run.refused.empty());

@@ -44,11 +44,12 @@ class CallAgreement {
  private:
   Machine& machine_;
   TableOracle oracle_;
+  uint64_t steps_ = 0;
 };
 
 // The table oracle as a second judge of answers that come from elsewhere (a
 // backend checked by a conformance Checker): each answer, judged by the
-// oracle and by the model as it was before the call, the same checks as
+// oracle and by the model in the state before the call, the same checks as
 // CallAgreement::Step makes, then learned.
 //
 // The oracle knows no unlearned token: a checker's model does not settle
@@ -58,10 +59,12 @@ class CallAgreement {
 // aside for the rest of the run (counted, never reported as a pass).
 class SecondJudge {
  public:
-  // "" if both judges allow `outcome` and agree on every answer near it, or
-  // if the judge stands aside; else what went wrong. `before` is the model
-  // in the state it judged in.
-  std::string Judge(const Machine& before, const Call& call, const Outcome& outcome);
+  // Before the call runs, with the model in the state it judges in: both
+  // judges allow the same error codes and success, and agree on every
+  // probe. "" if so, or if the judge stands aside; else what went wrong.
+  std::string Before(const Machine& model, const Call& call);
+  // After: the oracle allows the observed answer, and learns it.
+  std::string After(const Call& call, const Outcome& outcome);
   const TableOracle& oracle() const { return oracle_; }
   int judged() const { return judged_; }
   int stood_aside() const { return stood_aside_; }
@@ -76,10 +79,11 @@ class SecondJudge {
 // Runs `steps` on a simulator Machine(seed, machine_options) and the table
 // oracle side by side. At every step: the oracle's set of allowed error
 // codes equals the Machine's, both agree whether NO_ERROR is allowed, the
-// simulator's outcome is one the oracle allows, every answer near it (a port
-// or block one over or at an edge, token 0 or a held token, each error code
-// bare) is allowed by both or refused by both, and afterwards both hold the
-// same state. Returns "" if they agree throughout; else what went wrong,
+// simulator's outcome is one the oracle allows, at every third step every
+// probe answer (ports,
+// tokens and blocks at the edges of the window and of every block, token 0,
+// held tokens) is allowed by both or refused by both, and afterwards both
+// hold the same state. Returns "" if they agree throughout; else what went wrong,
 // followed by every call run so far with its outcome.
 std::string FindDisagreement(const std::vector<Step>& steps, uint64_t seed,
                              const StepOptions& options,
