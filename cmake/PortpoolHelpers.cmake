@@ -123,19 +123,23 @@ function(portpool_add_component name)
       $<TARGET_NAME_IF_EXISTS:${testing_lib}>
       ${arg_DEPS} ${arg_TEST_DEPS}
       GTest::gtest_main GTest::gmock rapidcheck rapidcheck_gtest)
+    set(rc_environment)
+    if(PORTPOOL_RC_PARAMS)
+      set(rc_environment ENVIRONMENT "RC_PARAMS=${PORTPOOL_RC_PARAMS}")
+    endif()
     if(CMAKE_CROSSCOMPILING_EMULATOR)
       # Under Wine: one ctest per suite (PortpoolSuiteTests.cmake).
       if(group STREQUAL "main")
-        portpool_add_suite_tests(${exe} LABELS ${label})
+        portpool_add_suite_tests(${exe} LABELS ${label} ${rc_environment})
       else()
-        portpool_add_suite_tests(${exe} LABELS ${label} ${arg_LABEL})
+        portpool_add_suite_tests(${exe} LABELS ${label} ${arg_LABEL} ${rc_environment})
       endif()
       continue()
     endif()
     gtest_discover_tests(${exe}
       DISCOVERY_MODE PRE_TEST
       DISCOVERY_TIMEOUT 120
-      PROPERTIES LABELS "${label}")
+      PROPERTIES LABELS "${label}" ${rc_environment})
     if(NOT group STREQUAL "main")
       # Kind tests also carry the folder's label (e.g. `property` and `model`),
       # so `ctest -L model` runs all of the model's tests. PROPERTIES above

@@ -5,7 +5,7 @@
 # A failing suite's output names the failing test, as gtest prints it.
 #
 #   portpool_add_suite_tests(<target> [LABELS <label>...] [TIMEOUT <s>]
-#                            [RESOURCE_LOCK <name>])
+#                            [RESOURCE_LOCK <name>] [ENVIRONMENT <VAR=value>])
 #
 # Like gtest_discover_tests(DISCOVERY_MODE PRE_TEST): the list is read when
 # ctest starts (`<emulator> <exe> --gtest_list_tests`), so a test added to a
@@ -14,7 +14,7 @@
 # becomes one failing test, "<target>.NOT_LISTED", saying why.
 
 function(portpool_add_suite_tests target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TIMEOUT;RESOURCE_LOCK" "LABELS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TIMEOUT;RESOURCE_LOCK;ENVIRONMENT" "LABELS")
   if(NOT arg_TIMEOUT)
     set(arg_TIMEOUT 600)
   endif()
@@ -25,6 +25,7 @@ function(portpool_add_suite_tests target)
 "set(portpool_exe [==[$<TARGET_FILE:${target}>]==])
 set(portpool_emulator [==[${CMAKE_CROSSCOMPILING_EMULATOR}]==])
 set(portpool_labels [==[${labels}]==])
+set(portpool_environment [==[${arg_ENVIRONMENT}]==])
 include([==[${PROJECT_SOURCE_DIR}/cmake/PortpoolSuiteTestsAdd.cmake]==])
 portpool_add_listed_suites([==[${target}]==] ${arg_TIMEOUT} \"${arg_RESOURCE_LOCK}\")
 ")

@@ -1,6 +1,7 @@
 # Run by ctest (through the file portpool_add_suite_tests generates, see
 # PortpoolSuiteTests.cmake): lists a test program's suites and adds one test
-# per suite. Reads portpool_exe, portpool_emulator and portpool_labels.
+# per suite. Reads portpool_exe, portpool_emulator, portpool_labels and
+# portpool_environment (one VAR=value the suites run with, or empty).
 
 function(portpool_add_listed_suites target timeout resource_lock)
   string(REPLACE "\\;" ";" labels "${portpool_labels}")
@@ -35,6 +36,9 @@ function(portpool_add_listed_suites target timeout resource_lock)
       set(suite "${CMAKE_MATCH_1}")
       add_test("${suite}.*" ${portpool_emulator} "${portpool_exe}" "--gtest_filter=${suite}.*")
       set_tests_properties("${suite}.*" PROPERTIES LABELS "${labels}" TIMEOUT ${timeout})
+      if(portpool_environment)
+        set_tests_properties("${suite}.*" PROPERTIES ENVIRONMENT "${portpool_environment}")
+      endif()
       if(resource_lock)
         set_tests_properties("${suite}.*" PROPERTIES RESOURCE_LOCK "${resource_lock}")
       endif()

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "portpool/traces/parse.h"
+#include "portpool/traces/replay.h"
 
 namespace portpool::conformance {
 
@@ -45,6 +46,20 @@ absl::StatusOr<std::vector<DocumentedCase>> LoadDocumentedCases(const std::strin
 absl::StatusOr<CaseResult> RunDocumentedCase(const DocumentedCase& c, Backend& backend,
                                              const CheckerOptions& options, RuleCoverage& coverage,
                                              const PrepareModel& prepare) {
+  // The recorded answers first: each must be one the model allows where the
+  // trace records it. Where the model allows one answer only, the backend's
+  // (checked below, on the same path) then has to be that very answer.
+  const traces::ReplayResult recorded = traces::Replay(c.trace);
+  if (recorded.error) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(c.path, ":", recorded.error->line, ":1: ", recorded.error->message));
+  }
+  if (recorded.divergence) {
+    const traces::Divergence& d = *recorded.divergence;
+    return absl::FailedPreconditionError(absl::StrCat(c.path, ":", d.line, ":1: the trace records ",
+                                                      d.recorded, " for ", d.call,
+                                                      "; the model allows ", d.allowed));
+  }
   Checker checker(backend, options);
   if (prepare) {
     if (absl::Status prepared = prepare(checker.mutable_model()); !prepared.ok()) {

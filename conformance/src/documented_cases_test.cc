@@ -6,7 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "portpool/conformance/simulator_backend.h"
 #include "portpool/conformance/surface_cases.h"
@@ -68,16 +69,10 @@ TEST_P(DocumentedCaseTest, SimulatorAnswersConformAndExerciseTheRule) {
   const Rule* rule = FindRule(c.rule);
   ASSERT_NE(rule, nullptr) << "unknown rule " << c.rule;
   // A rule with known answers must decide one; a loose rule may be
-  // answered by its alternatives on every seed; and these rules never decide
+  // answered by its alternatives on every seed; and some rules never decide
   // an answer themselves, they qualify the answers of others.
-  static const absl::flat_hash_set<absl::string_view> kQualifiers = {
-      rules::kErrorOrder,          rules::kPoolPerProtocol,
-      rules::kByteOrder,           rules::kTokenUnique,
-      rules::kDynamicRangeDefault, rules::kRebootEndsProcesses,
-      rules::kLookupElevation,     rules::kDynamicRangeFamily,
-      rules::kRebootDropsActive,   rules::kRebootEnvironmentReplaced};
   if (rule->evidence != Evidence::kUnknown && rule->evidence != Evidence::kModel &&
-      !kQualifiers.contains(rule->id)) {
+      !OnlyQualifies(rule->id)) {
     EXPECT_TRUE(decided) << "rule " << c.rule << " never decided an answer";
   }
 }
@@ -91,6 +86,33 @@ INSTANTIATE_TEST_SUITE_P(Corpus, DocumentedCaseTest, testing::ValuesIn(CaseIndic
                            }
                            return name;
                          });
+
+// A case that records a wrong answer must fail even though the backend
+// answers well: flip each recorded answer of each case, one at a time, to
+// WSAEOPNOTSUPP (an answer the model gives for no call) and run the case.
+TEST(DocumentedCaseTest, FlippingAnyRecordedAnswerFailsTheCase) {
+  ASSERT_FALSE(Cases().empty());
+  size_t flipped = 0;
+  for (const DocumentedCase& original : Cases()) {
+    for (size_t i = 0; i < original.trace.steps.size(); ++i) {
+      if (std::holds_alternative<call::EnvironmentBlock>(original.trace.steps[i].call)) continue;
+      DocumentedCase c = original;
+      traces::Step& step = c.trace.steps[i];
+      step.outcome = Outcome{};
+      step.outcome.error = Error::kWsaEopnotsupp;
+      step.outcome_token_name.reset();
+      SimulatorBackend backend(1);
+      RuleCoverage coverage;
+      auto result = RunDocumentedCase(c, backend, {.simulator_contract = true}, coverage);
+      ++flipped;
+      ASSERT_FALSE(result.ok()) << c.path << ": step " << i + 1 << " flipped, yet the case passed";
+      EXPECT_TRUE(
+          absl::StrContains(result.status().message(), absl::StrCat(c.path, ":", step.line, ":")))
+          << "the failure does not name the flipped line " << step.line << ": " << result.status();
+    }
+  }
+  EXPECT_GE(flipped, Cases().size());
+}
 
 TEST(SurfaceCaseTest, EverySurfaceRuleHoldsOnModelApi) {
   for (const SurfaceCase& c : SurfaceCases()) {

@@ -1,9 +1,22 @@
 #include "portpool/conformance/rule_coverage.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace portpool::conformance {
+
+bool OnlyQualifies(RuleId rule) {
+  static constexpr RuleId kQualifiers[] = {
+      rules::kErrorOrder,          rules::kPoolPerProtocol,
+      rules::kByteOrder,           rules::kTokenUnique,
+      rules::kDynamicRangeDefault, rules::kRebootEndsProcesses,
+      rules::kLookupElevation,     rules::kDynamicRangeFamily,
+      rules::kRebootDropsActive,   rules::kRebootEnvironmentReplaced};
+  return std::find(std::begin(kQualifiers), std::end(kQualifiers), rule) != std::end(kQualifiers);
+}
 
 void RuleCoverage::Record(const Verdict& verdict) {
   for (RuleId rule : verdict.rules) ++counts_[std::string(rule)].checked;

@@ -14,6 +14,12 @@ void StateMachineStep::run(const StateMachineModel&, StateMachineRun& sut) const
   std::optional<Call> call = Resolve(spec, sut.live, sut.capabilities);
   if (!call) return;
   if (sut.on_call) sut.on_call(*call);
+  const auto second_judge_fails = [&](const std::string& wrong) {
+    if (wrong.empty()) return;
+    RC_FAIL(absl::StrCat(sut.provenance, ": the second judge disagrees: ", wrong, "\n",
+                         HistoryAsTrace(sut.checker, sut.provenance)));
+  };
+  if (sut.second_judge) second_judge_fails(sut.second_judge->before(sut.checker.model(), *call));
   absl::StatusOr<CheckedCall> checked = sut.checker.Step(*call);
   if (!checked.ok()) {
     const absl::string_view message = checked.status().message();
@@ -34,6 +40,9 @@ void StateMachineStep::run(const StateMachineModel&, StateMachineRun& sut) const
     // with `portpool shrink`, keep it in traces/regression/.
     RC_FAIL(absl::StrCat(sut.provenance, ": the backend diverged from the model:\n",
                          HistoryAsTrace(sut.checker, sut.provenance)));
+  }
+  if (sut.second_judge && !checked->environment) {
+    second_judge_fails(sut.second_judge->after(checked->call, checked->outcome));
   }
   sut.live.Observe(*checked);
 }

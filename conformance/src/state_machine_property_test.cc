@@ -12,18 +12,27 @@
 #include "portpool/conformance/state_machine.h"
 #include "portpool/conformance/steps.h"
 #include "rapidcheck/gtest.h"
+#include "testing/agreement.h"
 
 namespace portpool::conformance {
 namespace {
 
-// The runner is shared with the real-API run (state_machine.h).
+// The runner is shared with the real-API run (state_machine.h). The
+// simulator and the checker share the model's rules, so the table oracle
+// judges every answer too: a bug in a rule is wrong on both sides of the
+// checker, never on both judges.
 RC_GTEST_PROP(StateMachine, SimulatorAnswersConformToTheModel, ()) {
   const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
   SimulatorBackend backend(seed);
   Checker checker(backend, {true});
   StateMachineRun run(checker, Capabilities{},
                       "simulator seed=" + std::to_string(seed) + " state-machine");
+  testing::SecondJudge oracle;
+  run.second_judge = StateMachineRun::SecondJudge{
+      [&oracle](const Machine& model, const Call& call) { return oracle.Before(model, call); },
+      [&oracle](const Call& call, const Outcome& outcome) { return oracle.After(call, outcome); }};
   CheckStateMachine(run);
+  RC_TAG(oracle.judged() > 0 ? "the oracle judged" : "the oracle stood aside throughout");
   RC_ASSERT(run.refused.empty());
   RC_ASSERT(!run.unsupported);
 }

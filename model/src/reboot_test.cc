@@ -279,5 +279,39 @@ TEST(RebootRules, ATokenIsTakenOnlyOnceABindShowsItNamesAPersistentBlock) {
       << "rule TOKEN-UNIQUE: 0xB0 is 5000-5009's now; " << DescribeExpectation(o.Expect(acquire));
 }
 
+// Rule R-ASSOC-UNLEARNED: an unknown token can name only a block whose token
+// was unknown when it associated. A block whose token was learned is no
+// candidate, even once it is gone and an unlearned block takes its range.
+TEST(RebootRules, AnUnlearnedAssociationNeverReachesABlockWhoseTokenWasKnown) {
+  Observer o;
+  o.Observe(call::LookupPersistent{Observer::admin(), kTcp, {6000, 10}}, OkToken(0xC1));
+  o.Observe(call::Associate{Observer::admin(), Observer::admin_socket(), 0xB7}, OkOutcome());
+  o.Observe(call::DeletePersistent{Observer::admin(), kTcp, {6000, 10}}, OkOutcome());
+  o.Observe(call::CreatePersistent{Observer::admin(), kTcp, {6000, 10}, /*null_token=*/true},
+            OkOutcome());
+  const call::Bind bind{Observer::admin(), Observer::admin_socket(), 0};
+  EXPECT_TRUE(o.Accepts(bind, OkPort(5003))) << DescribeExpectation(o.Expect(bind));
+  EXPECT_FALSE(o.Accepts(bind, OkPort(6003)))
+      << "rule R-ASSOC-UNLEARNED: 6000-6009's token was 0xC1 when 0xB7 associated; "
+      << DescribeExpectation(o.Expect(bind));
+}
+
+// Rules R-ASSOC-UNLEARNED and TOKEN-UNIQUE: a token an association tied to
+// the blocks unlearned at the time is one of theirs, so a Lookup of a block
+// made later cannot return it (the claims check, ClaimsAllow).
+TEST(RebootRules, ALookupCannotReturnATokenAnAssociationTiedToOtherBlocks) {
+  Observer o;
+  o.Observe(call::Associate{Observer::admin(), Observer::admin_socket(), 0xB7}, OkOutcome());
+  o.Observe(call::CreatePersistent{Observer::admin(), kTcp, {7000, 10}, /*null_token=*/true},
+            OkOutcome());
+  const call::LookupPersistent lookup{Observer::admin(), kTcp, {7000, 10}};
+  EXPECT_TRUE(o.Accepts(lookup, OkToken(0xD5))) << DescribeExpectation(o.Expect(lookup));
+  EXPECT_FALSE(o.Accepts(lookup, OkToken(0xB7)))
+      << "rule R-ASSOC-UNLEARNED: 0xB7 names 5000-5009 or 6000-6009, if anything; "
+      << DescribeExpectation(o.Expect(lookup));
+  const call::LookupPersistent candidate{Observer::admin(), kTcp, {6000, 10}};
+  EXPECT_TRUE(o.Accepts(candidate, OkToken(0xB7))) << DescribeExpectation(o.Expect(candidate));
+}
+
 }  // namespace
 }  // namespace portpool::testing

@@ -152,6 +152,116 @@ void TeachSettledTokens(const Machine& m, TableOracle& oracle) {
   }
 }
 
+// Success answers at the places a bug in either judge would get wrong,
+// taken from the expectation and the oracle's state (not from a chosen
+// answer, so they are judged before the call runs, with no copy of the
+// model): ports at and next to the edges of the window and of the candidate
+// blocks, and the edges of runtime blocks; token 0, a few held tokens and a
+// new one; a block at each end of the window and one past it.
+std::vector<Outcome> Probes(const Expectation& e, const TableOracle& oracle) {
+  bool port = false, token = false, block = false;
+  for (const Answer& answer : e.answers) {
+    switch (answer.payload) {
+      case Payload::kEphemeralPort:
+      case Payload::kPortFromBlocks:
+      case Payload::kExactPort:
+        port = true;
+        break;
+      case Payload::kFreshToken:
+      case Payload::kUnlearnedToken:
+      case Payload::kExactToken:
+        token = true;
+        break;
+      case Payload::kSpecificBlock:
+      case Payload::kWildcardBlock:
+        block = true;
+        break;
+      default:
+        break;
+    }
+  }
+  std::vector<Outcome> probes;
+  std::set<uint32_t> ports;
+  const auto around = [&ports](uint32_t p) {
+    for (uint32_t q : {p - 1, p, p + 1}) {
+      if (q != 0 && q <= kMaxPort) ports.insert(q);
+    }
+  };
+  if (port) {
+    if (e.window.count != 0) {
+      around(e.window.start);
+      around(e.window.last());
+    }
+    if (e.port != 0) around(e.port);
+    for (const PortRange& r : e.candidates) {
+      around(r.start);
+      around(r.last());
+    }
+    for (const TableOracle::BlockView& b : oracle.Blocks()) {
+      if (b.persistent) continue;  // runtime blocks: whose family may bind (U12)
+      ports.insert(b.range.start);
+      ports.insert(b.range.last());
+    }
+    for (uint32_t p : ports) {
+      Outcome o;
+      o.port = static_cast<uint16_t>(p);
+      probes.push_back(o);
+    }
+  }
+  constexpr Token kNewToken = 0x5eed5eed5eed5eedULL;
+  if (token) {
+    std::set<Token> tokens = {kInvalidToken, kNewToken, e.token};
+    for (const TableOracle::BlockView& b : oracle.Blocks()) {
+      if (tokens.size() >= 6) break;  // a few held tokens are enough
+      tokens.insert(b.token);
+    }
+    for (Token t : tokens) {
+      Outcome o;
+      o.token = t;
+      probes.push_back(o);
+    }
+  }
+  if (block && e.block.count != 0) {
+    std::set<uint32_t> starts = {e.block.start};
+    if (e.window.count >= e.block.count) {
+      for (uint32_t start :
+           {uint32_t{e.window.start} - 1, uint32_t{e.window.start},
+            e.window.last() + 1 - e.block.count, e.window.last() + 2 - e.block.count}) {
+        starts.insert(start);
+      }
+    }
+    for (uint32_t start : starts) {
+      const PortRange range{static_cast<uint16_t>(start), e.block.count};
+      if (start == 0 || start > kMaxPort || !range.fits()) continue;
+      Outcome o;
+      o.block = range;
+      o.token = kNewToken;
+      probes.push_back(o);
+    }
+  }
+  return probes;
+}
+
+// Both ways: each probe is allowed by both judges or refused by both (a
+// simulator only shows what the model allows; a model that allows too much
+// is seen only here). "" if they agree. Both judge in the state before the
+// call.
+std::string BothWays(const Machine& model, const Expectation& expectation, const Call& call,
+                     const TableOracle& oracle, absl::string_view at) {
+  for (const Outcome& probe : Probes(expectation, oracle)) {
+    const bool model_allows = model.Check(expectation, probe).conforms;
+    const std::string oracle_refuses = oracle.WhyNot(call, probe);
+    if (model_allows != oracle_refuses.empty()) {
+      return absl::StrCat("the judges disagree on ", DescribeOutcome(probe), ": the model ",
+                          model_allows ? "allows" : "refuses", " it, the oracle ",
+                          model_allows ? absl::StrCat("refuses it (", oracle_refuses, ")")
+                                       : std::string("allows it"),
+                          at, "\nmachine: ", DescribeExpectation(expectation));
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string CallAgreement::Step(const Call& call, absl::StatusOr<Outcome>& outcome) {
@@ -184,6 +294,12 @@ std::string CallAgreement::Step(const Call& call, absl::StatusOr<Outcome>& outco
   if (std::holds_alternative<call::Reboot>(call)) {
     for (const BlockView& b : oracle_.Blocks()) tokens_before.insert(b.token);
   }
+  // The probes cost more than the rest of the step: every third step gets
+  // them (the runs are long enough that each kind of state recurs).
+  if (++steps_ % 3 == 1) {
+    const std::string both_ways = BothWays(machine_, *expectation, call, oracle_, at);
+    REQUIRE(both_ways.empty(), both_ways);
+  }
   outcome = machine_.Run(call);
   REQUIRE(outcome.ok(), absl::StrCat("the simulator refused a call it had judged", at));
   const std::string why_not = oracle_.WhyNot(call, *outcome);
@@ -205,6 +321,42 @@ std::string CallAgreement::Step(const Call& call, absl::StatusOr<Outcome>& outco
 std::string CallAgreement::Finish() const {
   const std::string broken = oracle_.SelfCheck();
   return broken.empty() ? "" : absl::StrCat("oracle self-check: ", broken);
+}
+
+std::string SecondJudge::Before(const Machine& model, const Call& call) {
+  for (Protocol p : kAllProtocols) {
+    model.pool(p).ForEachBlock([&](PortRange, const Block& b) {
+      aside_ = aside_ || (b.kind == BlockKind::kPersistent && !b.token_known);
+    });
+  }
+  if (aside_) {
+    ++stood_aside_;
+    return "";
+  }
+  ++judged_;
+  const absl::StatusOr<Expectation> expectation = model.Expect(call);
+  const std::optional<TableOracle::Allowed> allowed = oracle_.Judge(call);
+  const std::string at = absl::StrCat("\nat call: ", DescribeCall(call));
+  if (!expectation.ok() || !allowed) {
+    return absl::StrCat("only one judge finds the call malformed", at);
+  }
+  if (ErrorsOf(*expectation) != allowed->errors ||
+      AllowsSuccess(*expectation) != allowed->success) {
+    return absl::StrCat("the allowed answers differ: model ", DescribeExpectation(*expectation),
+                        ", oracle ", allowed->Describe(), at);
+  }
+  return BothWays(model, *expectation, call, oracle_, at);
+}
+
+std::string SecondJudge::After(const Call& call, const Outcome& outcome) {
+  if (aside_) return "";
+  const std::string why_not = oracle_.WhyNot(call, outcome);
+  if (!why_not.empty()) {
+    return absl::StrCat("the oracle refuses the answer: ", why_not,
+                        "\nat call: ", DescribeCall(call));
+  }
+  oracle_.Apply(call, outcome);
+  return "";
 }
 
 std::string FindDisagreement(const std::vector<Step>& steps, uint64_t seed,

@@ -38,7 +38,11 @@ struct CaseResult {
 };
 
 // Runs one case's calls on `backend`, checked; adds to `coverage`. The
-// checker's model is prepared with `prepare` first, if given.
+// checker's model is prepared with `prepare` first, if given. The
+// recorded answers are judged too (traces::Replay): a case whose trace
+// records an answer the model refuses is an error naming its line, so a case
+// passes only if the backend's answers are allowed and the recorded ones
+// are, and where the model allows one answer only, the two are equal.
 absl::StatusOr<CaseResult> RunDocumentedCase(const DocumentedCase& c, Backend& backend,
                                              const CheckerOptions& options, RuleCoverage& coverage,
                                              const PrepareModel& prepare = {});

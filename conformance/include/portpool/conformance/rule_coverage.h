@@ -15,6 +15,11 @@
 
 namespace portpool::conformance {
 
+// Rules that never decide an answer themselves: they qualify the answers of
+// others (P-ERROR-ORDER, BYTE-ORDER, TOKEN-UNIQUE, ...), so they are only
+// ever checked. Every other rule must decide some answer in the suite.
+bool OnlyQualifies(RuleId rule);
+
 class RuleCoverage {
  public:
   struct Count {

@@ -43,6 +43,16 @@ struct StateMachineRun {
   LiveState live;
   // Called with every resolved call before it runs (tests assert on it).
   std::function<void(const Call&)> on_call;
+  // A second judge of every conforming answer (the table oracle, where the
+  // backend is the simulator: its rules are the checker's, so only another
+  // judge sees a bug they share). `before` gets the checker's model before
+  // the call runs, `after` the answer once it conformed; each returns "" or
+  // what it found wrong, which fails the property with the run so far.
+  struct SecondJudge {
+    std::function<std::string(const Machine& model, const Call&)> before;
+    std::function<std::string(const Call&, const Outcome&)> after;
+  };
+  std::optional<SecondJudge> second_judge;
   // Calls a sandbox refused ("refused by the sandbox: ..."): never run, so
   // neither passes nor divergences; the caller reports them as skipped.
   std::vector<std::string> refused;
