@@ -19,7 +19,7 @@
 #                             registered with gtest_discover_tests(PRE_TEST)
 # Tests and test helpers see <folder>/src and the repository root on the
 # include path, and get PORTPOOL_SOURCE_DIR="<repository root>" defined.
-set(PORTPOOL_TEST_KINDS property mutation)
+set(PORTPOOL_TEST_KINDS property mutation exhaustive)
 
 function(portpool_add_component name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "LABEL" "DEPS;TEST_DEPS")

@@ -39,7 +39,7 @@ bool IsPersistent(Function f) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using portpool::fuzz::testing::ReportFinding;
+  using portpool::testing::ReportFinding;
   portpool::fuzz::Win32Session session(data, size);
   while (std::optional<portpool::fuzz::Win32Call> call = session.Next()) {
     const portpool::Machine before = session.machine();
@@ -87,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         fail(absl::StrCat("*lpcbBytesReturned is ", *answer.bytes_returned, ", not ", want));
       }
     }
-    if (std::string broken = portpool::fuzz::testing::CheckInvariants(session.machine());
+    if (std::string broken = portpool::testing::CheckInvariants(session.machine());
         !broken.empty()) {
       fail(absl::StrCat("invariant broken: ", broken));
     }
