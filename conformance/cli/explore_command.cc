@@ -76,7 +76,8 @@ class ExploreCommand : public Command {
             "environment blocks appear and go away inside the window");
     AddFlag(app, "--no-buffer-classes", no_buffer_classes_,
             "only right-sized ioctl buffers (no short input or output buffer)");
-    AddNumber(app, "--depth", depth_, 0, 1000, "the deepest state expanded; 0: to the fixpoint");
+    AddNumber(app, "--depth", depth_, 0, 1000,
+              "explore paths of at most N calls; 0: to the fixpoint");
     AddNumber(app, "--max-states", max_states_, 0, uint64_t{1} << 32,
               "stop after this many states; 0: no limit");
     AddText(app, "--mutant", mutant_, "NAME|all", "check a built-in mutant (or each) instead");

@@ -78,8 +78,9 @@ struct ExploreProgress {
 
 struct ExploreOptions {
   Universe universe;
-  // The deepest state expanded (calls from the initial state are depth 1);
-  // nullopt: until no new state appears (the fixpoint).
+  // The longest path explored: states up to this many calls from the
+  // initial state are found and checked, the ones at the bound are not
+  // expanded. nullopt: until no new state appears (the fixpoint).
   std::optional<size_t> max_depth;
   // Stop (without a fixpoint) after this many states; 0: no limit.
   size_t max_states = 0;
