@@ -95,18 +95,34 @@ void Note(Counters& counters, const Call& call, const Outcome& outcome) {
 // that no persistent block's token is ever unknown to the explorer (the
 // table oracle has no model of unknown tokens: it is taught them).
 bool Settles(const Call& call) {
+  const auto* create = std::get_if<call::CreatePersistent>(&call);
   return std::holds_alternative<call::Reboot>(call) ||
-         std::holds_alternative<call::EnvironmentBlock>(call);
+         std::holds_alternative<call::EnvironmentBlock>(call) ||
+         (create != nullptr && create->null_token);  // the new block's token is not returned
+}
+
+// Runs `call` on `m` with the answer `outcome` matches, which carries no
+// payload (the calls Settles names).
+std::string RunAs(Machine& m, const Call& call, const Outcome& outcome) {
+  auto e = m.Expect(call);
+  if (!e.ok()) return std::string(e.status().message());
+  for (size_t i = 0; i < e->answers.size(); ++i) {
+    if (e->answers[i].error != outcome.error || e->answers[i].payload != Payload::kNothing) {
+      continue;
+    }
+    auto run = m.RunAnswer(call, i);
+    if (!run.ok()) return std::string(run.status().message());
+    return "";
+  }
+  return absl::StrCat(DescribeCall(call), ": no answer ", DescribeOutcome(outcome));
 }
 
 // Applies one step to the model and the system only.
 std::string AdvanceMachines(Machine& model, std::optional<Machine>& system, const Call& call,
                             const Outcome& outcome) {
   if (Settles(call)) {
-    auto run = model.Run(call);
-    if (!run.ok()) return std::string(run.status().message());
-    if (!run->ok()) return absl::StrCat(DescribeCall(call), " answers ", DescribeOutcome(*run));
-    if (system) (void)system->Run(call);
+    if (std::string broken = RunAs(model, call, outcome); !broken.empty()) return broken;
+    if (system) (void)RunAs(*system, call, outcome);
     return "";
   }
   if (absl::Status s = model.Observe(call, outcome); !s.ok()) {
@@ -126,7 +142,8 @@ std::string Advance(Live& live, const Call& call, const Outcome& outcome) {
   return "";
 }
 
-// The unknowns (U1..U15) each rule's sources name.
+// The unknowns each rule's sources name: the notes' U1..U15 and C1..C3, the
+// model's own M1..M7 (docs/semantics.md section 4).
 const std::vector<std::string>& UnknownsOf(RuleId rule) {
   static const auto* const kByRule = [] {
     auto* map = new absl::flat_hash_map<std::string, std::vector<std::string>>();
@@ -135,7 +152,7 @@ const std::vector<std::string>& UnknownsOf(RuleId rule) {
       const absl::string_view source = r.source;
       for (size_t i = 0; i + 1 < source.size(); ++i) {
         const bool starts =
-            source[i] == 'U' &&
+            (source[i] == 'U' || source[i] == 'C' || source[i] == 'M') &&
             (i == 0 || !absl::ascii_isalnum(static_cast<unsigned char>(source[i - 1])));
         if (!starts || !absl::ascii_isdigit(static_cast<unsigned char>(source[i + 1]))) continue;
         size_t end = i + 1;
@@ -296,6 +313,11 @@ std::vector<Call> Explorer::Calls(const Live& live) const {
         calls.push_back(call::CreatePersistent{pid, proto, b, false});
         calls.push_back(call::LookupPersistent{pid, proto, b, false});
         calls.push_back(call::DeletePersistent{pid, proto, b});
+        if (u_.buffer_classes) {
+          // A null Token pointer (M1).
+          calls.push_back(call::CreatePersistent{pid, proto, b, true});
+          calls.push_back(call::LookupPersistent{pid, proto, b, true});
+        }
       }
       if (p.sockets.size() < u_.sockets_per_process) {
         for (Family f : u_.families) calls.push_back(call::OpenSocket{pid, proto, f});
@@ -316,8 +338,12 @@ std::vector<Call> Explorer::Calls(const Live& live) const {
         calls.push_back(call::Release{pid, sid, t});
         calls.push_back(call::Associate{pid, sid, t});
       }
+      // No port at all (U3), as a specific and as a wildcard request.
+      calls.push_back(call::Acquire{pid, sid, PortRange{u_.window_start, 0}});
+      calls.push_back(call::Acquire{pid, sid, PortRange{0, 0}});
       if (u_.buffer_classes) {
-        // A short input and a short output buffer (R-IOCTL-*): one of each.
+        // A short input and a short output buffer (R-IOCTL-INBUF, M3), an
+        // output buffer where none belongs (R-IOCTL-OUTBUF, M7): one of each.
         call::Acquire short_in{pid, sid, PortRange{0, 1}};
         short_in.in_size = 0;
         call::Acquire short_out{pid, sid, PortRange{0, 1}};
@@ -326,7 +352,12 @@ std::vector<Call> Explorer::Calls(const Live& live) const {
         release_short.in_size = 0;
         call::Associate associate_short{pid, sid, tokens.front()};
         associate_short.in_size = 0;
-        calls.insert(calls.end(), {short_in, short_out, release_short, associate_short});
+        call::Release release_out{pid, sid, tokens.front()};
+        release_out.out_size = call::kTokenSize;
+        call::Associate associate_out{pid, sid, tokens.front()};
+        associate_out.out_size = call::kTokenSize;
+        calls.insert(calls.end(), {short_in, short_out, release_short, associate_short, release_out,
+                                   associate_out});
       }
     }
   }

@@ -95,7 +95,8 @@ struct ExploreOptions {
   // Called every `progress_every` states and at the end.
   std::function<void(const ExploreProgress&)> progress;
   size_t progress_every = 10000;
-  // Collect probe traces for the unknowns (docs/semantics.md section 4):
+  // Collect probe traces for the unknowns (docs/semantics.md section 4:
+  // U1..U15, C1..C3, M1..M7):
   // the shortest situations, at most this many per unknown; 0: none.
   size_t probes_per_unknown = 0;
   // Seed of the machines (it decides the tokens a reboot settles).
