@@ -19,17 +19,17 @@ SocketId Open(Machine& m, ProcessId p, Protocol protocol, Family family) {
   return *m.Run(call::OpenSocket{p, protocol, family})->socket;
 }
 
-// p (elevated) holds TCP 5000-5001 and a socket bound to 5000 through an
-// association; q (not elevated) has a UDP IPv6 socket.
-void Populate(Machine& m, bool q_first) {
+// p (elevated) holds TCP 5000-5001 and a socket bound to `port` through an
+// association; q (elevated or not) has a UDP IPv6 socket.
+void Populate(Machine& m, bool q_first, bool q_elevated = false, uint16_t port = 5000) {
   ProcessId q;
-  if (q_first) q = Start(m, false);
+  if (q_first) q = Start(m, q_elevated);
   const ProcessId p = Start(m, true);
-  if (!q_first) q = Start(m, false);
+  if (!q_first) q = Start(m, q_elevated);
   const Token token = *m.Run(call::CreatePersistent{p, kTcp, {5000, 2}})->token;
   const SocketId s = Open(m, p, kTcp, kIpv4);
   ASSERT_TRUE(m.Run(call::Associate{p, s, token}).ok());
-  ASSERT_TRUE(m.Run(call::Bind{p, s, 5000}).ok());
+  ASSERT_TRUE(m.Run(call::Bind{p, s, port}).ok());
   Open(m, q, kUdp, kIpv6);
 }
 
@@ -61,27 +61,11 @@ TEST(CanonicalState, TellsApartWhatACallCouldTellApart) {
   const CanonicalState form = Canonicalize(base);
 
   Machine elevation(1);  // both processes elevated: q's Create would succeed
-  {
-    const ProcessId p = Start(elevation, true);
-    const ProcessId q = Start(elevation, true);
-    const Token token = *elevation.Run(call::CreatePersistent{p, kTcp, {5000, 2}})->token;
-    const SocketId s = Open(elevation, p, kTcp, kIpv4);
-    ASSERT_TRUE(elevation.Run(call::Associate{p, s, token}).ok());
-    ASSERT_TRUE(elevation.Run(call::Bind{p, s, 5000}).ok());
-    Open(elevation, q, kUdp, kIpv6);
-  }
+  Populate(elevation, false, /*q_elevated=*/true);
   EXPECT_FALSE(Canonicalize(elevation) == form);
 
   Machine other_port(1);  // bound to 5001 instead
-  {
-    const ProcessId q = Start(other_port, false);
-    const ProcessId p = Start(other_port, true);
-    const Token token = *other_port.Run(call::CreatePersistent{p, kTcp, {5000, 2}})->token;
-    const SocketId s = Open(other_port, p, kTcp, kIpv4);
-    ASSERT_TRUE(other_port.Run(call::Associate{p, s, token}).ok());
-    ASSERT_TRUE(other_port.Run(call::Bind{p, s, 5001}).ok());
-    Open(other_port, q, kUdp, kIpv6);
-  }
+  Populate(other_port, true, /*q_elevated=*/false, 5001);
   EXPECT_FALSE(Canonicalize(other_port) == form);
 
   // Which socket holds a runtime block matters (only its owner releases it).
