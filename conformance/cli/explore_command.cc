@@ -79,7 +79,7 @@ class ExploreCommand : public Command {
     AddNumber(app, "--depth", depth_, 0, 1000,
               "explore paths of at most N calls; 0: to the fixpoint");
     AddNumber(app, "--max-states", max_states_, 0, uint64_t{1} << 32,
-              "stop after this many states; 0: no limit");
+              "stop after expanding this many states; 0: no limit");
     AddText(app, "--mutant", mutant_, "NAME|all", "check a built-in mutant (or each) instead");
     AddText(app, "--probes", probes_, "DIR",
             "write probe traces of every unknown into DIR (created if missing)");

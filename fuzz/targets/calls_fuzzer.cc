@@ -21,7 +21,7 @@
 #include "testing/model_invariants.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using portpool::testing::ReportFinding;
+  using portpool::fuzz::testing::ReportFinding;
   portpool::fuzz::SimulatedCalls run(data, size);
   portpool::testing::CallAgreement agreement(run.mutable_machine());
   while (std::optional<portpool::Call> call = run.Next()) {

@@ -18,7 +18,7 @@
 #include "testing/finding.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using portpool::testing::ReportFinding;
+  using portpool::fuzz::testing::ReportFinding;
   portpool::fuzz::CheckerSession session(data, size);
   bool diverged = false;
   while (std::optional<portpool::fuzz::CheckerSession::Result> result = session.Next()) {

@@ -14,7 +14,7 @@
 #include "testing/finding.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using portpool::testing::ReportFinding;
+  using portpool::fuzz::testing::ReportFinding;
   namespace traces = portpool::traces;
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
   auto trace = traces::Parse(text, "<input>");

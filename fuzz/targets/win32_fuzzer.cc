@@ -39,7 +39,7 @@ bool IsPersistent(Function f) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using portpool::testing::ReportFinding;
+  using portpool::fuzz::testing::ReportFinding;
   portpool::fuzz::Win32Session session(data, size);
   while (std::optional<portpool::fuzz::Win32Call> call = session.Next()) {
     const portpool::Machine before = session.machine();

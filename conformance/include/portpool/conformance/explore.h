@@ -82,7 +82,7 @@ struct ExploreOptions {
   // initial state are found and checked, the ones at the bound are not
   // expanded. nullopt: until no new state appears (the fixpoint).
   std::optional<size_t> max_depth;
-  // Stop (without a fixpoint) after this many states; 0: no limit.
+  // Stop (without a fixpoint) after expanding this many states; 0: no limit.
   size_t max_states = 0;
   // The system whose answers are judged: Mutant::kNone explores the model
   // against itself and the second judge; a mutant is checked against the
