@@ -60,6 +60,11 @@ TEST(CanonicalState, TellsApartWhatACallCouldTellApart) {
   Populate(base, false);
   const CanonicalState form = Canonicalize(base);
 
+  Machine elevated(1), normal(1);  // alone, elevated or not: Create tells them apart
+  Start(elevated, true);
+  Start(normal, false);
+  EXPECT_FALSE(Canonicalize(elevated) == Canonicalize(normal));
+
   Machine elevation(1);  // both processes elevated: q's Create would succeed
   Populate(elevation, false, /*q_elevated=*/true);
   EXPECT_FALSE(Canonicalize(elevation) == form);
