@@ -22,7 +22,7 @@ include("${CMAKE_CURRENT_LIST_DIR}/PortpoolSuiteTests.cmake")
 #                             or one ctest per suite under an emulator (Wine)
 # Tests and test helpers see <folder>/src and the repository root on the
 # include path, and get PORTPOOL_SOURCE_DIR="<repository root>" defined.
-set(PORTPOOL_TEST_KINDS property mutation)
+set(PORTPOOL_TEST_KINDS property mutation exhaustive)
 
 function(portpool_add_component name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "LABEL" "DEPS;TEST_DEPS")

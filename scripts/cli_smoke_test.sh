@@ -22,7 +22,7 @@ cd "$work" || exit 2
 # --- every subcommand, the same way ----------------------------------------------
 # --help, --version and an unknown option: each subcommand's help comes from
 # the same declarations, so they must all behave alike.
-commands=(campaign replay shrink show simulate record matrix worker cleanup from-fuzz demo)
+commands=(campaign replay shrink show simulate explore record matrix worker cleanup from-fuzz demo)
 run --help
 expect_code 0 "portpool --help"
 for command in "${commands[@]}"; do
@@ -279,5 +279,24 @@ json_ok "replay --json: conforms, diverges, bad input, missing" \
   "[f['status'] for f in d['files']] == ['conforms', 'diverges', 'bad-input', 'bad-input'] and d['exit_code'] == 2 and d['files'][1]['divergence']['line'] == 250 and d['files'][1]['divergence']['rules'][0]['id'] and d['files'][2]['error'] == {'step': 2, 'line': 3, 'column': 1, 'message': 'p2 is not a process: no earlier step started it'} and 'no such file' in d['files'][3]['error']['message'] and d['coverage']['P-CREATE-OK'] > 0"
 checks=$((checks + 1))
 grep -q "conforms (" "$work/stdout" && fail "replay --json also printed text on standard output"
+
+# --- explore -------------------------------------------------------------------------
+run explore --ports 1 --no-reboots --no-buffer-classes --quiet --report explore.md
+expect_code 0 "explore a one-port universe"
+expect_out "fixpoint reached" "explore reaches the fixpoint"
+checks=$((checks + 1))
+grep -q "| fixpoint | yes" explore.md || fail "explore --report: no fixpoint line"
+run explore --ports 2 --dynamic-ports 3
+expect_code 2 "explore --dynamic-ports past --ports"
+expect_err "portpool explore: --dynamic-ports (3) must not exceed --ports (2)" \
+  "explore --dynamic-ports past --ports"
+run explore --protocols tcp+icmp
+expect_code 2 "explore --protocols tcp+icmp"
+expect_err "portpool explore: --protocols: 'icmp' is not tcp or udp" "explore --protocols tcp+icmp"
+run explore --mutant zero-token --quiet
+expect_code 0 "explore --mutant zero-token"
+expect_out "zero-token: killed at depth 2" "explore --mutant zero-token"
+run explore --mutant bogus
+expect_code 2 "explore --mutant bogus"
 
 finish cli_smoke_test

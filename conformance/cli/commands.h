@@ -15,6 +15,7 @@
   X(MakeShrinkCommand)           \
   X(MakeShowCommand)             \
   X(MakeSimulateCommand)         \
+  X(MakeExploreCommand)          \
   X(MakeRecordCommand)           \
   X(MakeMatrixCommand)           \
   X(MakeWorkerCommand)           \

@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string disagreement = agreement.Step(*call, outcome);
     run.Record(*call, outcome);
     if (!disagreement.empty()) ReportFinding("calls", data, size, disagreement);
-    const std::string broken = portpool::fuzz::testing::CheckInvariants(run.machine());
+    const std::string broken = portpool::testing::CheckInvariants(run.machine());
     if (!broken.empty()) {
       ReportFinding(
           "calls", data, size,
@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (std::string broken = agreement.Finish(); !broken.empty()) {
     ReportFinding("calls", data, size, broken);
   }
-  if (std::string broken = portpool::fuzz::testing::CheckInvariantsFully(run.machine());
+  if (std::string broken = portpool::testing::CheckInvariantsFully(run.machine());
       !broken.empty()) {
     ReportFinding("calls", data, size, absl::StrCat("at the end: ", broken));
   }

@@ -87,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         fail(absl::StrCat("*lpcbBytesReturned is ", *answer.bytes_returned, ", not ", want));
       }
     }
-    if (std::string broken = portpool::fuzz::testing::CheckInvariants(session.machine());
+    if (std::string broken = portpool::testing::CheckInvariants(session.machine());
         !broken.empty()) {
       fail(absl::StrCat("invariant broken: ", broken));
     }

@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "portpool/machine.h"
 
-namespace portpool::fuzz::testing {
+namespace portpool::testing {
 namespace {
 
 TEST(ModelInvariants, HoldOnAFreshMachineAndAfterOrdinaryCalls) {
@@ -49,4 +49,4 @@ TEST(ModelInvariants, CatchOverlappingBlocks) {
 }
 
 }  // namespace
-}  // namespace portpool::fuzz::testing
+}  // namespace portpool::testing

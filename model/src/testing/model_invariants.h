@@ -1,13 +1,14 @@
-// The model's invariants, checked on a Machine after every call by the fuzz
-// targets: what must hold whatever calls ran, answer by answer.
-#ifndef PORTPOOL_FUZZ_TESTING_MODEL_INVARIANTS_H_
-#define PORTPOOL_FUZZ_TESTING_MODEL_INVARIANTS_H_
+// The model's invariants: what must hold whatever calls ran, answer by
+// answer. The fuzz targets check them after every call, the exhaustive
+// explorer (portpool explore) at every state it reaches.
+#ifndef PORTPOOL_TESTING_MODEL_INVARIANTS_H_
+#define PORTPOOL_TESTING_MODEL_INVARIANTS_H_
 
 #include <string>
 
 #include "portpool/machine.h"
 
-namespace portpool::fuzz::testing {
+namespace portpool::testing {
 
 // "" if they all hold; else the first that does not. Cheap enough for every
 // call (linear in the blocks, bindings, processes and sockets):
@@ -32,6 +33,6 @@ std::string CheckInvariants(const Machine& machine);
 // of a run, not every call.
 std::string CheckInvariantsFully(const Machine& machine);
 
-}  // namespace portpool::fuzz::testing
+}  // namespace portpool::testing
 
-#endif  // PORTPOOL_FUZZ_TESTING_MODEL_INVARIANTS_H_
+#endif  // PORTPOOL_TESTING_MODEL_INVARIANTS_H_

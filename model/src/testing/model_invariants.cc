@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace portpool::fuzz::testing {
+namespace portpool::testing {
 namespace {
 
 std::string Where(Protocol p, uint32_t port) { return absl::StrCat(ProtocolName(p), ":", port); }
@@ -161,4 +161,4 @@ std::string CheckInvariantsFully(const Machine& m) {
   return "";
 }
 
-}  // namespace portpool::fuzz::testing
+}  // namespace portpool::testing
