@@ -42,6 +42,7 @@ STAGES = [
     ["model/model_tests"],
     ["conformance/conformance_tests", "traces/traces_tests",
      "conformance/conformance_property_tests", "conformance/conformance_mutation_tests",
+     "conformance/windows/conformance_windows_mutation_tests",
      "fuzz/fuzz_tests", "ctest:^trace$"],
 ]
 # Fixed rapidcheck seed, no shrinking: a killed mutant needs no minimal case.
