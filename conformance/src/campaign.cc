@@ -261,7 +261,11 @@ absl::Status Campaign::RunCorpus() {
     std::unique_ptr<Backend> backend = options_.make_backend(options_.first_seed);
     const std::string description = backend->Describe();
     absl::StatusOr<CaseResult> run =
-        RunDocumentedCase(c, *backend, options_.checker, result_.coverage, options_.prepare_model);
+        RunDocumentedCase(c, *backend, options_.checker, result_.coverage, options_.prepare_model,
+                          // Step 1 replayed every corpus file as written, so
+                          // its recorded answers are judged, even where the
+                          // case's ports move for this backend.
+                          RecordedAnswers::kCheckedApart);
     ++result_.documented_cases;
     // A call a sandbox refused never reached the backend: the case is one
     // this backend cannot make, as one that needs a reboot is.

@@ -8,12 +8,14 @@
 #include <fstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "portpool/conformance/report.h"
 #include "portpool/conformance/simulator_backend.h"
+#include "portpool/conformance/trace_ports.h"
 #include "portpool/mutant.h"
 #include "portpool/traces/replay.h"
 #include "testing/hidden_environment_backend.h"
@@ -316,6 +318,41 @@ TEST(CampaignTest, ADivergentCorpusTraceIsReportedShrunk) {
   EXPECT_TRUE(d.shrunk);
   EXPECT_EQ(d.minimal.steps.size(), 3u);  // start, create 5000, create 5005
   EXPECT_EQ(d.divergence.rules.front().id, "P-CREATE-OVERLAP");
+}
+
+// A case whose ports a backend moves (a sandbox window) runs moved, and its
+// recorded answers are judged as written, once: by the corpus replay. Moved,
+// a recorded port would no longer be the model's answer.
+TEST(CampaignTest, MovedDocumentedCasesAreJudgedOnTheirRecordedAnswersAsWritten) {
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / "campaign_moved_cases";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string header =
+      "portpool-trace 1\n"
+      "provenance: doc rule=B-BIND-ASSOC-ZERO source=D1\n"
+      "start-process elevated -> NO_ERROR process=p1\n"
+      "p1 socket tcp ipv4 -> NO_ERROR socket=s1\n"
+      "p1 s1 acquire 5000 2 -> NO_ERROR block=5000-5001 token=$a\n"
+      "p1 s1 associate $a -> NO_ERROR\n";
+  std::ofstream(dir / "good.trace") << header << "p1 s1 bind 0 -> NO_ERROR port=5001\n";
+  std::ofstream(dir / "wrong.trace") << header << "p1 s1 bind 0 -> NO_ERROR port=5002\n";
+  CampaignOptions options = Simulator();
+  options.seeds = 1;
+  options.corpus_dir = dir.string();
+  options.adapt_case = [](const traces::Trace& trace) {
+    return RelocatePorts(trace, PortRange{5000, 2}, 30000);
+  };
+  absl::StatusOr<CampaignResult> result = RunCampaign(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->errors.empty()) << absl::StrJoin(result->errors, "\n");
+  EXPECT_EQ(result->corpus_conforming, 1);
+  ASSERT_EQ(result->divergences.size(), 1u);
+  EXPECT_EQ(result->divergences.front().origin, CampaignDivergence::Origin::kCorpusReplay);
+  EXPECT_EQ(result->divergences.front().trace_path, (dir / "wrong.trace").string());
+  // Both cases ran moved on the simulator, where each conforms.
+  EXPECT_EQ(result->documented_cases, 2);
+  EXPECT_EQ(result->documented_case_calls, 10);  // five calls each
 }
 
 TEST(CampaignTest, AStopFlagGivesAPartialReportThatSaysSo) {

@@ -7,9 +7,11 @@
 #ifndef PORTPOOL_CONFORMANCE_DOCUMENTED_CASES_H_
 #define PORTPOOL_CONFORMANCE_DOCUMENTED_CASES_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "portpool/conformance/backend.h"
 #include "portpool/conformance/rule_coverage.h"
@@ -37,15 +39,25 @@ struct CaseResult {
   bool rule_decided = false;
 };
 
+// The case's recorded answers, replayed on the model (traces::Replay): an
+// answer the model refuses is an error naming the file and line. So along the
+// recorded path, a call the model allows one answer for records exactly it.
+absl::Status CheckRecordedAnswers(const DocumentedCase& c);
+
+enum class RecordedAnswers : uint8_t {
+  kCheck,         // RunDocumentedCase checks them first
+  kCheckedApart,  // the caller checked them on the case as written (its ports
+                  // moved since, so its recorded answers no longer apply)
+};
+
 // Runs one case's calls on `backend`, checked; adds to `coverage`. The
-// checker's model is prepared with `prepare` first, if given. The
-// recorded answers are judged too (traces::Replay): a case whose trace
-// records an answer the model refuses is an error naming its line, so a case
-// passes only if the backend's answers are allowed and the recorded ones
-// are, and where the model allows one answer only, the two are equal.
+// checker's model is prepared with `prepare` first, if given. A case passes
+// only if its recorded answers are allowed (CheckRecordedAnswers) and so are
+// the backend's: where the model allows one answer only, the two are equal.
 absl::StatusOr<CaseResult> RunDocumentedCase(const DocumentedCase& c, Backend& backend,
                                              const CheckerOptions& options, RuleCoverage& coverage,
-                                             const PrepareModel& prepare = {});
+                                             const PrepareModel& prepare = {},
+                                             RecordedAnswers recorded = RecordedAnswers::kCheck);
 
 }  // namespace portpool::conformance
 
