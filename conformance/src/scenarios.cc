@@ -103,7 +103,8 @@ std::optional<Call> ForeignRelease(const StepSpec& s, const LiveState& state,
   for (const LiveBlock& b : state.blocks()) {
     if (!b.foreign_released) continue;
     if (s.variant % 3 == 0) {
-      for (const auto& [p, elevated] : processes) {
+      for (const auto& process : processes) {
+        const ProcessId p = process.first;
         if (p == b.owner) continue;
         return OnSocket(state, p, b.protocol, false, s.family, [&](SocketId socket) {
           return call::Acquire{p, socket, b.range};
