@@ -84,23 +84,23 @@ TEST(MutationTest, EveryMutantIsCaughtBySomePartOfTheSuite) {
 }
 
 // How many of the state machine's seeds catch each mutant: a mutant caught
-// by a few seeds only is caught by luck. The sequences are fixed (seeds 1 to
-// 100), so the counts are exact: each must stay at or above the count last
-// measured, and the table is printed for the record (docs/mutation.md
-// section 5 says why most stay below one half).
-TEST(MutationTest, EachMutantIsCaughtByAtLeastItsMeasuredShareOfSeeds) {
+// by a few seeds only is caught by luck. The scenario steps
+// (scenarios.h) build the rare states each mutant needs, so every mutant
+// must be caught by at least half of the seeds. The sequences are fixed
+// (seeds 1 to 100), so the counts are exact: each must also stay at or
+// above the count last measured (docs/mutation.md section 5), and the table
+// is printed for the record.
+TEST(MutationTest, EachMutantIsCaughtByMostStateMachineSeeds) {
   constexpr int kSeeds = 100;
   // Measured with these generators; raise a floor when a generator improves.
-  // A floor of 0: the state machine never reaches the mutant's state, and
-  // the documented cases catch it (EveryMutantIsCaughtBySomePartOfTheSuite).
   const std::vector<std::pair<Mutant, int>> floors = {
-      {Mutant::kOverlapMissesLowEnd, 27},     {Mutant::kOverlapMissesHighEnd, 30},
-      {Mutant::kLookupFindsSubRange, 35},     {Mutant::kDeleteFindsSubRange, 42},
-      {Mutant::kTokensSurviveReboot, 2},      {Mutant::kZeroToken, 100},
-      {Mutant::kEphemeralIgnoresBlocks, 0},   {Mutant::kSurfaceHostOrder, 100},
-      {Mutant::kCloseKeepsBlocks, 14},        {Mutant::kAccessAndInUseSwapped, 58},
-      {Mutant::kCreateIgnoresBoundPorts, 10}, {Mutant::kReleaseAnyProcess, 0},
-      {Mutant::kWildcardOutsideDynamic, 3},   {Mutant::kAssociateWithoutElevation, 5}};
+      {Mutant::kOverlapMissesLowEnd, 68},     {Mutant::kOverlapMissesHighEnd, 73},
+      {Mutant::kLookupFindsSubRange, 58},     {Mutant::kDeleteFindsSubRange, 64},
+      {Mutant::kTokensSurviveReboot, 83},     {Mutant::kZeroToken, 100},
+      {Mutant::kEphemeralIgnoresBlocks, 59},  {Mutant::kSurfaceHostOrder, 100},
+      {Mutant::kCloseKeepsBlocks, 56},        {Mutant::kAccessAndInUseSwapped, 87},
+      {Mutant::kCreateIgnoresBoundPorts, 59}, {Mutant::kReleaseAnyProcess, 56},
+      {Mutant::kWildcardOutsideDynamic, 77},  {Mutant::kAssociateWithoutElevation, 65}};
   ASSERT_EQ(floors.size(), AllMutants().size()) << "a mutant without a floor";
   std::printf("%-30s %s\n", "mutant", "seeds that catch it");
   for (const auto& [mutant, floor] : floors) {
@@ -112,6 +112,8 @@ TEST(MutationTest, EachMutantIsCaughtByAtLeastItsMeasuredShareOfSeeds) {
     }
     std::printf("%-30s %3d of %d\n", std::string(MutantName(mutant)).c_str(), caught, kSeeds);
     EXPECT_GE(caught, floor) << MutantName(mutant) << " is caught by fewer seeds than before";
+    EXPECT_GE(2 * caught, kSeeds) << MutantName(mutant)
+                                  << " is caught by fewer than half the seeds";
   }
 }
 

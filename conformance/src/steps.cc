@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "portpool/conformance/scenarios.h"
 #include "portpool/traces/print.h"
 #include "portpool/traces/record.h"
 #include "portpool/win32.h"
@@ -97,7 +98,7 @@ std::ostream& operator<<(std::ostream& os, const StepSpec& s) {
             << " socket=" << int{s.socket} << " token=" << int{s.token}
             << " elevated=" << s.elevated << " " << ProtocolName(s.protocol) << " "
             << FamilyName(s.family) << " port=" << s.port << " count=" << s.count
-            << " variant=" << int{s.variant} << "}";
+            << " variant=" << int{s.variant} << " scenario=" << int{s.scenario} << "}";
 }
 
 rc::Gen<StepSpec> GenStep(const Capabilities& caps) {
@@ -105,8 +106,8 @@ rc::Gen<StepSpec> GenStep(const Capabilities& caps) {
   const bool only_unelevated = !caps.elevated_process;
   // Inside a port window every port comes from it, and a count is cut so
   // that the block ends inside it too (a huge count becomes "to the
-  // window's end"). Without a window the generator is exactly the one the
-  // simulator's campaigns and recorded seeds were made with.
+  // window's end"). About one step in four is a scenario step
+  // (scenarios.h), which Resolve steers towards a rare state.
   const std::optional<PortRange> window = caps.port_window;
   rc::Gen<uint16_t> ports = window ? GenWindowPort(*window) : GenPort();
   // rapidcheck scales integer ranges with the test size, which would make
@@ -133,7 +134,8 @@ rc::Gen<StepSpec> GenStep(const Capabilities& caps) {
           rc::gen::set(&StepSpec::port, std::move(ports)),
           rc::gen::set(&StepSpec::count, rc::gen::elementOf(std::vector<uint16_t>(
                                              std::begin(kCounts), std::end(kCounts)))),
-          rc::gen::set(&StepSpec::variant, rc::gen::inRange<uint8_t>(0, 24))));
+          rc::gen::set(&StepSpec::variant, rc::gen::inRange<uint8_t>(0, 24)),
+          rc::gen::set(&StepSpec::scenario, GenScenario(caps))));
   if (!window) return steps;
   return rc::gen::map(std::move(steps), [last = window->last()](StepSpec spec) {
     spec.count = static_cast<uint16_t>(std::min<uint32_t>(spec.count, last - spec.port + 1));
@@ -144,6 +146,23 @@ rc::Gen<StepSpec> GenStep(const Capabilities& caps) {
 void LiveState::Observe(const CheckedCall& checked) {
   const Outcome& o = checked.outcome;
   if (o.token) tokens_.push_back(*o.token);
+  // A Create or Acquire over a block a scenario probes ends the probe,
+  // whatever it answered.
+  const auto probed = [&](Protocol protocol, PortRange range) {
+    std::erase(closed_blocks_, std::make_pair(protocol, range));
+    for (LiveBlock& b : blocks_) {
+      if (b.protocol == protocol && b.range == range) b.foreign_released = false;
+    }
+  };
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, call::CreatePersistent>) probed(c.protocol, c.block);
+        if constexpr (std::is_same_v<T, call::Acquire>) {
+          if (const LiveSocket* sock = socket(c.socket)) probed(sock->protocol, c.request);
+        }
+      },
+      checked.call);
   if (!o.ok()) return;
   std::visit(
       [&](const auto& c) {
@@ -152,19 +171,105 @@ void LiveState::Observe(const CheckedCall& checked) {
           processes_.emplace_back(*o.process, c.elevated);
         } else if constexpr (std::is_same_v<T, call::EndProcess>) {
           std::erase_if(processes_, [&](const auto& p) { return p.first == c.process; });
-          sockets_.erase(c.process.value);
+          if (auto it = sockets_.find(c.process.value); it != sockets_.end()) {
+            for (SocketId id : it->second) socket_info_.erase(id.value);
+            sockets_.erase(it);
+          }
+          ForgetRuntimeBlocks([&](const LiveBlock& b) { return b.owner == c.process; });
         } else if constexpr (std::is_same_v<T, call::Reboot>) {
           processes_.clear();
           sockets_.clear();
+          socket_info_.clear();
+          std::erase_if(blocks_, [](const LiveBlock& b) { return !b.persistent; });
+          closed_blocks_.clear();
+          for (LiveBlock& b : blocks_) b.learned = false;  // TOKEN-REBOOT
+          ++reboots_;
+        } else if constexpr (std::is_same_v<T, call::SetDynamicRange>) {
+          dynamic_ranges_[{c.protocol, c.family}] = c.range;
+        } else if constexpr (std::is_same_v<T, call::CreatePersistent>) {
+          LiveBlock& b = blocks_.emplace_back();
+          b.protocol = c.protocol;
+          b.range = c.block;
+          b.persistent = true;
+          b.token = o.token.value_or(0);
+          b.learned = o.token.has_value();
+        } else if constexpr (std::is_same_v<T, call::LookupPersistent>) {
+          for (LiveBlock& b : blocks_) {
+            if (b.persistent && b.protocol == c.protocol && b.range == c.block && o.token) {
+              b.token = *o.token;
+              b.learned = true;
+            }
+          }
+        } else if constexpr (std::is_same_v<T, call::DeletePersistent>) {
+          std::erase_if(blocks_, [&](const LiveBlock& b) {
+            return b.persistent && b.protocol == c.protocol && b.range == c.block;
+          });
         } else if constexpr (std::is_same_v<T, call::OpenSocket>) {
           sockets_[c.process.value].push_back(*o.socket);
+          socket_info_[o.socket->value] = LiveSocket{c.protocol, c.family, false, std::nullopt};
         } else if constexpr (std::is_same_v<T, call::CloseSocket>) {
           std::erase(sockets_[c.process.value], c.socket);
+          socket_info_.erase(c.socket.value);
+          ForgetRuntimeBlocks([&](const LiveBlock& b) { return b.socket == c.socket; });
+        } else if constexpr (std::is_same_v<T, call::Acquire>) {
+          const LiveSocket* sock = socket(c.socket);
+          if (sock != nullptr && o.block && o.token) {
+            LiveBlock& b = blocks_.emplace_back();
+            b.protocol = sock->protocol;
+            b.range = *o.block;
+            b.owner = c.process;
+            b.socket = c.socket;
+            b.token = *o.token;
+          }
+        } else if constexpr (std::is_same_v<T, call::Release>) {
+          for (LiveBlock& b : blocks_) {
+            if (!b.persistent && b.token == c.token && b.owner != c.process) {
+              b.foreign_released = true;
+            }
+          }
+          // The caller's own block goes only when released on its socket
+          // (R-RELEASE-OTHER-SOCKET leaves it open whether another socket's
+          // release frees it).
+          std::erase_if(blocks_, [&](const LiveBlock& b) {
+            return !b.persistent && b.token == c.token && b.socket == c.socket;
+          });
+        } else if constexpr (std::is_same_v<T, call::Associate>) {
+          if (auto it = socket_info_.find(c.socket.value); it != socket_info_.end()) {
+            it->second.associated = true;
+          }
         } else if constexpr (std::is_same_v<T, call::Bind>) {
           bound_.insert(c.socket.value);
+          if (auto it = socket_info_.find(c.socket.value); it != socket_info_.end()) {
+            it->second.port = o.port.value_or(c.port);
+          }
         }
       },
       checked.call);
+}
+
+void LiveState::ForgetRuntimeBlocks(const std::function<bool(const LiveBlock&)>& gone) {
+  std::erase_if(blocks_, [&](const LiveBlock& b) {
+    if (b.persistent || !gone(b)) return false;
+    // SOCK-CLOSE: the block went with its socket; a scenario reuses it.
+    closed_blocks_.emplace_back(b.protocol, b.range);
+    return true;
+  });
+  constexpr size_t kKeep = 8;
+  if (closed_blocks_.size() > kKeep) {
+    closed_blocks_.erase(closed_blocks_.begin(),
+                         closed_blocks_.end() - static_cast<std::ptrdiff_t>(kKeep));
+  }
+}
+
+const LiveSocket* LiveState::socket(SocketId id) const {
+  auto it = socket_info_.find(id.value);
+  return it == socket_info_.end() ? nullptr : &it->second;
+}
+
+PortRange LiveState::dynamic_range(Protocol protocol, Family family) const {
+  auto it = dynamic_ranges_.find({protocol, family});
+  // DYN-RANGE-DEFAULT: 49152 to 65535.
+  return it == dynamic_ranges_.end() ? PortRange{49152, 16384} : it->second;
 }
 
 const std::vector<SocketId>* LiveState::sockets_of(ProcessId process) const {
@@ -173,11 +278,14 @@ const std::vector<SocketId>* LiveState::sockets_of(ProcessId process) const {
 }
 
 std::optional<Call> Resolve(const StepSpec& s, const LiveState& state, const Capabilities& caps) {
-  if (s.kind == Kind::kStartProcess || state.processes().empty()) {
+  if (state.processes().empty()) {
     // The first process as the backend can start one (elevated if it can).
-    const bool first_elevated = caps.elevated_process || !caps.unelevated_process;
-    return call::StartProcess{state.processes().empty() ? first_elevated : s.elevated};
+    return call::StartProcess{caps.elevated_process || !caps.unelevated_process};
   }
+  if (s.scenario != 0) {
+    if (std::optional<Call> call = ResolveScenario(s, state, caps)) return call;
+  }
+  if (s.kind == Kind::kStartProcess) return call::StartProcess{s.elevated};
   if (s.kind == Kind::kReboot) return call::Reboot{};
   if (s.kind == Kind::kEnvironment) return std::nullopt;  // never generated
   if (s.kind == Kind::kSetDynamicRange) {

@@ -14,6 +14,7 @@
 #define PORTPOOL_CONFORMANCE_STEPS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -60,6 +61,9 @@ struct StepSpec {
   uint16_t count = 0;
   // Rare variations: null token pointer, short buffers, wildcard.
   uint8_t variant = 0;
+  // A scenario step (scenarios.h) ignores `kind`: it makes the next call
+  // towards a rare state from what is live. 0: an ordinary step.
+  uint8_t scenario = 0;
 };
 
 std::ostream& operator<<(std::ostream& os, const StepSpec& spec);
@@ -69,6 +73,27 @@ std::ostream& operator<<(std::ostream& os, const StepSpec& spec);
 // edges, a shared sub-window at its start, counts cut to fit).
 rc::Gen<StepSpec> GenStep(const Capabilities& capabilities);
 
+// A block as the run's answers showed it: what scenario steps aim at.
+struct LiveBlock {
+  Protocol protocol = Protocol::kTcp;
+  PortRange range;
+  bool persistent = false;
+  ProcessId owner;  // runtime blocks: who acquired it, on which socket
+  SocketId socket;
+  Token token = 0;      // the last token an answer gave for it (0: none)
+  bool learned = true;  // persistent: `token` was given since the last reboot
+  // Runtime: another process released its token, which frees nothing (R-RELEASE-INVALID).
+  bool foreign_released = false;
+};
+
+// What the run knows of an open socket.
+struct LiveSocket {
+  Protocol protocol = Protocol::kTcp;
+  Family family = Family::kIpv4;
+  bool associated = false;
+  std::optional<uint16_t> port;  // bound to
+};
+
 // The live state of a run in the backend's ids, kept from checked calls.
 class LiveState {
  public:
@@ -77,12 +102,28 @@ class LiveState {
   const std::vector<SocketId>* sockets_of(ProcessId process) const;
   const std::vector<Token>& tokens() const { return tokens_; }
   bool bound(SocketId socket) const { return bound_.contains(socket.value); }
+  // For scenario steps: blocks, sockets, runtime blocks that went with
+  // their socket (newest last), the dynamic ranges set, reboots so far.
+  const std::vector<LiveBlock>& blocks() const { return blocks_; }
+  const LiveSocket* socket(SocketId id) const;
+  const std::vector<std::pair<Protocol, PortRange>>& closed_blocks() const {
+    return closed_blocks_;
+  }
+  PortRange dynamic_range(Protocol protocol, Family family) const;
+  int reboots() const { return reboots_; }
 
  private:
+  void ForgetRuntimeBlocks(const std::function<bool(const LiveBlock&)>& gone);
+
   std::vector<std::pair<ProcessId, bool>> processes_;  // id, elevated
   std::map<uint32_t, std::vector<SocketId>> sockets_;  // by process id
   std::vector<Token> tokens_;
   std::set<uint32_t> bound_;  // sockets that bound successfully
+  std::vector<LiveBlock> blocks_;
+  std::map<uint32_t, LiveSocket> socket_info_;  // by socket id
+  std::vector<std::pair<Protocol, PortRange>> closed_blocks_;
+  std::map<std::pair<Protocol, Family>, PortRange> dynamic_ranges_;
+  int reboots_ = 0;
 };
 
 // The call a step stands for now, or nullopt if it cannot apply (no live
