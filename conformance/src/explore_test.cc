@@ -6,6 +6,7 @@
 
 #include <numeric>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
@@ -49,8 +50,9 @@ TEST(Universe, PreludeFillsTheDynamicRangePastTheWindow) {
   EXPECT_EQ(u.dynamic_in_window(), (PortRange{50002, 2}));
   EXPECT_EQ(u.dynamic_range(), (PortRange{50002, 255}));
   // Per protocol: the range of each family, and the filler from 50004 on.
-  ASSERT_EQ(u.Prelude().size(), 6u);
-  const auto* filler = std::get_if<call::EnvironmentBlock>(&u.Prelude()[2]);
+  const std::vector<Call> prelude = u.Prelude();
+  ASSERT_EQ(prelude.size(), 6u);
+  const auto* filler = std::get_if<call::EnvironmentBlock>(&prelude[2]);
   ASSERT_NE(filler, nullptr);
   EXPECT_EQ(filler->block, (PortRange{50004, 253}));
   EXPECT_EQ(filler->block.last(), u.dynamic_range().last());
