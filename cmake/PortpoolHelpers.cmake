@@ -20,9 +20,16 @@ include("${CMAKE_CURRENT_LIST_DIR}/PortpoolSuiteTests.cmake")
 #   <name>_tests              one gtest executable for all tests of the folder,
 #                             registered with gtest_discover_tests(PRE_TEST),
 #                             or one ctest per suite under an emulator (Wine)
+#                             and with PORTPOOL_CTEST_PER_SUITE
 # Tests and test helpers see <folder>/src and the repository root on the
 # include path, and get PORTPOOL_SOURCE_DIR="<repository root>" defined.
 set(PORTPOOL_TEST_KINDS property mutation exhaustive)
+
+# One ctest per GoogleTest suite instead of one per test: ~870 processes
+# become ~150. Each test process of an ASan build takes most of a second to
+# start, which was most of the ci-asan lane's test time; the CI presets turn
+# it on. A failing suite's output names the failing test.
+option(PORTPOOL_CTEST_PER_SUITE "Register one ctest per GoogleTest suite" OFF)
 
 function(portpool_add_component name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "LABEL" "DEPS;TEST_DEPS")
@@ -127,8 +134,8 @@ function(portpool_add_component name)
     if(PORTPOOL_RC_PARAMS)
       set(rc_environment ENVIRONMENT "RC_PARAMS=${PORTPOOL_RC_PARAMS}")
     endif()
-    if(CMAKE_CROSSCOMPILING_EMULATOR)
-      # Under Wine: one ctest per suite (PortpoolSuiteTests.cmake).
+    if(CMAKE_CROSSCOMPILING_EMULATOR OR PORTPOOL_CTEST_PER_SUITE)
+      # Under Wine, or asked for: one ctest per suite (PortpoolSuiteTests.cmake).
       if(group STREQUAL "main")
         portpool_add_suite_tests(${exe} LABELS ${label} ${rc_environment})
       else()

@@ -1,8 +1,9 @@
 # One ctest per GoogleTest suite instead of one per test, for test programs
-# that run under an emulator (the mingw + Wine lane). Starting a PE program
-# under Wine costs most of a second, so ~900 tests as ~900 processes spent
-# most of that lane's time starting Wine; a suite's tests share one process.
-# A failing suite's output names the failing test, as gtest prints it.
+# that run under an emulator (the mingw + Wine lane) or whose processes are
+# slow to start (ASan; PORTPOOL_CTEST_PER_SUITE). Starting a PE program under
+# Wine costs most of a second, so ~900 tests as ~900 processes spent most of
+# that lane's time starting Wine; a suite's tests share one process. A
+# failing suite's output names the failing test, as gtest prints it.
 #
 #   portpool_add_suite_tests(<target> [LABELS <label>...] [TIMEOUT <s>]
 #                            [RESOURCE_LOCK <name>] [ENVIRONMENT <VAR=value>])
